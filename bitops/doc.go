@@ -1,0 +1,11 @@
+// Package bitops is a drop-in replacement for go-ethereum's common/bitutil (v1.14.13)
+// plus the fused kernels a bloom-bit index needs on its 512-byte section vectors.
+//
+// Every function dispatches at run time to the best kernel this CPU runs: AVX-512
+// (F+BW+VL) or AVX2 on amd64, NEON on arm64, word-at-a-time Go elsewhere and under
+// the purego or noasm build tags. BLOOMSIMD_IMPL=avx512|avx2|neon|generic lowers the
+// choice; Implementation names what runs.
+//
+// Kernels process whole 64-byte blocks; the functions here finish any tail in Go,
+// so every length and alignment works.
+package bitops

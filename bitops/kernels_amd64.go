@@ -1,0 +1,86 @@
+//go:build !purego && !noasm
+
+package bitops
+
+import (
+	"github.com/bloomsimd/bloomsimd/bitops/asm"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
+)
+
+// blockBytes returns how many leading bytes of an n-byte operation the vector kernels
+// take: whole 64-byte blocks on the AVX2 and AVX-512 levels, none on the generic one.
+func blockBytes(n int) int {
+	if cpu.Active == cpu.Generic {
+		return 0
+	}
+	return n &^ 63
+}
+
+func andBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.AndAVX512(dst, a, b, n)
+	} else {
+		asm.AndAVX2(dst, a, b, n)
+	}
+}
+
+func orBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrAVX512(dst, a, b, n)
+	} else {
+		asm.OrAVX2(dst, a, b, n)
+	}
+}
+
+func xorBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.XorAVX512(dst, a, b, n)
+	} else {
+		asm.XorAVX2(dst, a, b, n)
+	}
+}
+
+func testBlocks(p *byte, n int) bool {
+	if cpu.Active == cpu.AVX512 {
+		return asm.TestAVX512(p, n)
+	}
+	return asm.TestAVX2(p, n)
+}
+
+func popcountBlocks(p *byte, n int) int {
+	if cpu.Active == cpu.AVX512 && cpu.Has.VPOPCNTDQ {
+		return asm.PopcountAVX512(p, n)
+	}
+	return asm.PopcountAVX2(p, n)
+}
+
+func and3Blocks(dst, a, b, c *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.And3AVX512(dst, a, b, c, n)
+	} else {
+		asm.And3AVX2(dst, a, b, c, n)
+	}
+}
+
+func orAnd3Blocks(dst, a, b, c *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrAnd3AVX512(dst, a, b, c, n)
+	} else {
+		asm.OrAnd3AVX2(dst, a, b, c, n)
+	}
+}
+
+func orIntoBlocks(dst, src *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrIntoAVX512(dst, src, n)
+	} else {
+		asm.OrIntoAVX2(dst, src, n)
+	}
+}
+
+func andIntoBlocks(dst, src *byte, n int) bool {
+	if cpu.Active == cpu.AVX512 {
+		return asm.AndIntoAVX512(dst, src, n)
+	}
+	return asm.AndIntoAVX2(dst, src, n)
+}

@@ -1,0 +1,51 @@
+package bitops
+
+import (
+	"encoding/binary"
+	"iter"
+	"math/bits"
+)
+
+// Bit order: bit i of a vector is byte i/8, mask 0x80>>(i%8) (most significant bit
+// first), the order of the bloom-bit index where bit i stands for block i of a section.
+
+// SetBits yields the index of every set bit of p in ascending order.
+func SetBits(p []byte) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := 0; i < len(p); i += 8 {
+			for w := wordAt(p, i); w != 0; {
+				z := bits.LeadingZeros64(w)
+				if !yield(i*8 + z) {
+					return
+				}
+				w &^= 1 << (63 - z)
+			}
+		}
+	}
+}
+
+// AppendSetBits appends base+i for every set bit i of p, in ascending order, and
+// returns the extended slice. With base = section*sectionSize it yields block numbers.
+func AppendSetBits(dst []uint64, p []byte, base uint64) []uint64 {
+	for i := 0; i < len(p); i += 8 {
+		for w := wordAt(p, i); w != 0; {
+			z := bits.LeadingZeros64(w)
+			dst = append(dst, base+uint64(i*8+z))
+			w &^= 1 << (63 - z)
+		}
+	}
+	return dst
+}
+
+// wordAt returns the 8 bytes of p from i as a big-endian word, zero-padded past the
+// end of p, so that bit k of the vector is bit 63-k%64 of its word.
+func wordAt(p []byte, i int) uint64 {
+	if len(p)-i >= 8 {
+		return binary.BigEndian.Uint64(p[i:])
+	}
+	var w uint64
+	for k, b := range p[i:] {
+		w |= uint64(b) << (56 - 8*k)
+	}
+	return w
+}

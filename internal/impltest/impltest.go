@@ -1,0 +1,49 @@
+// Package impltest runs a test or benchmark once per kernel implementation this CPU
+// runs, as a subtest named impl=<name>, restoring the selection afterwards.
+package impltest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
+)
+
+// Run calls f in a subtest for every implementation this CPU runs, best first.
+func Run(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, l := range cpu.Supported() {
+		restore, err := cpu.Set(l.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("impl="+l.String(), f)
+		restore()
+	}
+}
+
+// Bench is Run for benchmarks.
+func Bench(b *testing.B, f func(b *testing.B)) {
+	b.Helper()
+	for _, l := range cpu.Supported() {
+		restore, err := cpu.Set(l.String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("impl="+l.String(), f)
+		restore()
+	}
+}
+
+// CheckExpected fails t when BLOOMSIMD_EXPECT_IMPL names an implementation other
+// than the one selected at start-up. make test sets it when it runs the test
+// binaries under emulated CPUs (qemu-x86_64 -cpu Haswell must select avx2).
+func CheckExpected(t *testing.T) {
+	want := os.Getenv("BLOOMSIMD_EXPECT_IMPL")
+	if want == "" {
+		t.Skip("BLOOMSIMD_EXPECT_IMPL not set")
+	}
+	if got := cpu.Best.String(); got != want {
+		t.Fatalf("best implementation on this CPU is %q, want %q", got, want)
+	}
+}
