@@ -1,6 +1,6 @@
 package bitops
 
-import "crypto/subtle"
+import "unsafe"
 
 // ANDBytes sets dst[i] = a[i] & b[i] for i < n = min(len(a), len(b)) and returns n.
 // Like go-ethereum's bitutil.ANDBytes it panics when len(dst) < n; unlike it, the
@@ -26,11 +26,32 @@ func ORBytes(dst, a, b []byte) int {
 }
 
 // XORBytes sets dst[i] = a[i] ^ b[i] for i < n = min(len(a), len(b)) and returns n.
-// It is go-ethereum's XORBytes from v1.15 on, which is crypto/subtle.XORBytes: it
-// panics when len(dst) < n or when dst overlaps a or b other than exactly.
-// crypto/subtle already runs a vector loop on amd64 and arm64 that our kernels do
-// not beat (see bench/README.md), so this delegates.
-func XORBytes(dst, a, b []byte) int { return subtle.XORBytes(dst, a, b) }
+// It follows go-ethereum's XORBytes from v1.15 on, which is crypto/subtle.XORBytes:
+// it panics, before writing anything, when len(dst) < n or when dst overlaps a or b
+// other than exactly.
+func XORBytes(dst, a, b []byte) int {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0
+	}
+	if len(dst) < n {
+		panic("bitops.XORBytes: dst too short")
+	}
+	dst, a, b = dst[:n], a[:n], b[:n]
+	if inexactOverlap(dst, a) || inexactOverlap(dst, b) {
+		panic("bitops.XORBytes: invalid overlap")
+	}
+	xor(dst, a, b)
+	return n
+}
+
+// inexactOverlap reports whether x and y, both non-empty, share memory without
+// starting at the same address.
+func inexactOverlap(x, y []byte) bool {
+	x0, x1 := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&x[len(x)-1]))
+	y0, y1 := uintptr(unsafe.Pointer(&y[0])), uintptr(unsafe.Pointer(&y[len(y)-1]))
+	return x0 != y0 && x0 <= y1 && y0 <= x1
+}
 
 // TestBytes reports whether any byte of p is non-zero.
 func TestBytes(p []byte) bool { return anySet(p) }

@@ -5,57 +5,74 @@ import (
 	"math/bits"
 )
 
-// The pure-Go kernels: eight bytes at a time, then the last bytes one by one. They
-// are the generic implementation and finish the tails of the vector kernels. The
-// encoding/binary loads and stores compile to single moves where the CPU allows
-// unaligned access, and stay correct where it does not.
+// The pure-Go kernels: the generic implementation, and the tails of the vector
+// kernels. They run 64-byte blocks as eight 64-bit words through array pointers,
+// whose constant-bounded indexes need no bounds checks, then the rest eight bytes
+// and one byte at a time. encoding/binary compiles to single moves where the CPU
+// allows unaligned access and stays correct where it does not.
 
 var le = binary.LittleEndian
 
+type block = [64]byte
+
 func andGeneric(dst, a, b []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(a[i:])&le.Uint64(b[i:]))
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])&le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] = a[i] & b[i]
 	}
 }
 
 func orGeneric(dst, a, b []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(a[i:])|le.Uint64(b[i:]))
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])|le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] = a[i] | b[i]
 	}
 }
 
 func xorGeneric(dst, a, b []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(a[i:])^le.Uint64(b[i:]))
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])^le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] = a[i] ^ b[i]
 	}
 }
 
 func anySetGeneric(p []byte) bool {
-	i := 0
-	for ; len(p)-i >= 32; i += 32 {
-		if le.Uint64(p[i:])|le.Uint64(p[i+8:])|le.Uint64(p[i+16:])|le.Uint64(p[i+24:]) != 0 {
+	for len(p) >= 64 {
+		x := (*block)(p)
+		var acc uint64
+		for k := 0; k <= 56; k += 8 {
+			acc |= le.Uint64(x[k:])
+		}
+		if acc != 0 {
+			return true
+		}
+		p = p[64:]
+	}
+	for ; len(p) >= 8; p = p[8:] {
+		if le.Uint64(p) != 0 {
 			return true
 		}
 	}
-	for ; len(p)-i >= 8; i += 8 {
-		if le.Uint64(p[i:]) != 0 {
-			return true
-		}
-	}
-	for ; i < len(p); i++ {
-		if p[i] != 0 {
+	for _, c := range p {
+		if c != 0 {
 			return true
 		}
 	}
@@ -63,55 +80,67 @@ func anySetGeneric(p []byte) bool {
 }
 
 func popcountGeneric(p []byte) int {
-	c, i := 0, 0
-	for ; len(p)-i >= 8; i += 8 {
-		c += bits.OnesCount64(le.Uint64(p[i:]))
+	c := 0
+	for ; len(p) >= 8; p = p[8:] {
+		c += bits.OnesCount64(le.Uint64(p))
 	}
-	for ; i < len(p); i++ {
-		c += bits.OnesCount8(p[i])
+	for _, b := range p {
+		c += bits.OnesCount8(b)
 	}
 	return c
 }
 
 func and3Generic(dst, a, b, c []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(a[i:])&le.Uint64(b[i:])&le.Uint64(c[i:]))
+	for len(dst) >= 64 {
+		d, x, y, z := (*block)(dst), (*block)(a), (*block)(b), (*block)(c)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])&le.Uint64(y[k:])&le.Uint64(z[k:]))
+		}
+		dst, a, b, c = dst[64:], a[64:], b[64:], c[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] = a[i] & b[i] & c[i]
 	}
 }
 
 func orAnd3Generic(dst, a, b, c []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(dst[i:])|le.Uint64(a[i:])&le.Uint64(b[i:])&le.Uint64(c[i:]))
+	for len(dst) >= 64 {
+		d, x, y, z := (*block)(dst), (*block)(a), (*block)(b), (*block)(c)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(d[k:])|le.Uint64(x[k:])&le.Uint64(y[k:])&le.Uint64(z[k:]))
+		}
+		dst, a, b, c = dst[64:], a[64:], b[64:], c[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] |= a[i] & b[i] & c[i]
 	}
 }
 
 func orIntoGeneric(dst, src []byte) {
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		le.PutUint64(dst[i:], le.Uint64(dst[i:])|le.Uint64(src[i:]))
+	for len(dst) >= 64 {
+		d, s := (*block)(dst), (*block)(src)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(d[k:])|le.Uint64(s[k:]))
+		}
+		dst, src = dst[64:], src[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] |= src[i]
 	}
 }
 
 func andIntoGeneric(dst, src []byte) bool {
 	var acc uint64
-	i := 0
-	for ; len(dst)-i >= 8; i += 8 {
-		w := le.Uint64(dst[i:]) & le.Uint64(src[i:])
-		le.PutUint64(dst[i:], w)
-		acc |= w
+	for len(dst) >= 64 {
+		d, s := (*block)(dst), (*block)(src)
+		for k := 0; k <= 56; k += 8 {
+			w := le.Uint64(d[k:]) & le.Uint64(s[k:])
+			le.PutUint64(d[k:], w)
+			acc |= w
+		}
+		dst, src = dst[64:], src[64:]
 	}
-	for ; i < len(dst); i++ {
+	for i := range dst {
 		dst[i] &= src[i]
 		acc |= uint64(dst[i])
 	}

@@ -1,0 +1,212 @@
+package bench
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/core/bloombits"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// vectorStore holds in-memory bloom-bit vectors: vecs[bit][section], each
+// sectionSize/8 bytes. Only the bits a test's filters use are filled; others
+// read as missing (nil).
+type vectorStore struct {
+	sectionSize uint64
+	sections    uint64
+	vecs        map[uint][][]byte
+}
+
+// clauseBits returns the three bloom bits of a filter clause, as go-ethereum
+// computes them: ((h[2k]<<8)|h[2k+1]) & 2047.
+func clauseBits(clause []byte) [3]uint {
+	h := crypto.Keccak256(clause)
+	var out [3]uint
+	for k := range out {
+		out[k] = uint(binary.BigEndian.Uint16(h[2*k:])) & 2047
+	}
+	return out
+}
+
+// filterBits lists the distinct bloom bits of filters (wildcards included: they
+// cost nothing to fill).
+func filterBits(filters [][][]byte) []uint {
+	seen := map[uint]bool{}
+	var out []uint
+	for _, group := range filters {
+		for _, clause := range group {
+			if clause == nil {
+				continue
+			}
+			for _, b := range clauseBits(clause) {
+				if !seen[b] {
+					seen[b] = true
+					out = append(out, b)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// newRandomStore fills the vectors of bits over the given sections with random
+// bits, each set with probability density.
+func newRandomStore(seed uint64, sectionSize, sections uint64, bits []uint, density float64) *vectorStore {
+	s := &vectorStore{sectionSize: sectionSize, sections: sections, vecs: map[uint][][]byte{}}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	threshold := uint16(density * 65536)
+	if density >= 1 {
+		threshold = 0xffff
+	}
+	for _, bit := range bits {
+		slab := make([]byte, sections*sectionSize/8)
+		vs := make([][]byte, sections)
+		for sec := range vs {
+			vs[sec] = slab[uint64(sec)*sectionSize/8 : uint64(sec+1)*sectionSize/8 : uint64(sec+1)*sectionSize/8]
+		}
+		for i := range slab {
+			r := rng.Uint64()
+			var b byte
+			for k := 0; k < 8; k++ {
+				if k == 4 {
+					r = rng.Uint64()
+				}
+				if uint16(r>>(16*(k%4))) < threshold {
+					b |= 0x80 >> k
+				}
+			}
+			slab[i] = b
+		}
+		s.vecs[bit] = vs
+	}
+	return s
+}
+
+// newBloomStore rotates sections of blooms (tiled cyclically, shifted by
+// section) into vectors for bits, the way go-ethereum's Generator would.
+func newBloomStore(sectionSize, sections uint64, bits []uint, blooms [][256]byte) *vectorStore {
+	s := &vectorStore{sectionSize: sectionSize, sections: sections, vecs: map[uint][][]byte{}}
+	for _, bit := range bits {
+		vs := make([][]byte, sections)
+		for sec := range vs {
+			v := make([]byte, sectionSize/8)
+			for j := uint64(0); j < sectionSize; j++ {
+				bloom := &blooms[(uint64(sec)*sectionSize+j)%uint64(len(blooms))]
+				if bloom[255-bit/8]&(1<<(bit%8)) != 0 {
+					v[j/8] |= 0x80 >> (j % 8)
+				}
+			}
+			vs[sec] = v
+		}
+		s.vecs[bit] = vs
+	}
+	return s
+}
+
+// get returns the vector of bit for section, or nil when the store has none.
+func (s *vectorStore) get(bit uint, section uint64) []byte {
+	vs := s.vecs[bit]
+	if section >= uint64(len(vs)) {
+		return nil
+	}
+	return vs[section]
+}
+
+// expected computes the matches of filters over [begin, end] directly from the
+// store: the plain reference both matchers must agree with.
+func (s *vectorStore) expected(filters [][][]byte, begin, end uint64) []uint64 {
+	var groups [][][3]uint
+	for _, group := range filters {
+		if len(group) == 0 {
+			continue
+		}
+		var g [][3]uint
+		for _, clause := range group {
+			if clause == nil {
+				g = nil
+				break
+			}
+			g = append(g, clauseBits(clause))
+		}
+		if g != nil {
+			groups = append(groups, g)
+		}
+	}
+	var out []uint64
+	for n := begin; n <= end; n++ {
+		sec, j := n/s.sectionSize, n%s.sectionSize
+		bitAt := func(bit uint) bool {
+			v := s.get(bit, sec)
+			return v != nil && v[j/8]&(0x80>>(j%8)) != 0
+		}
+		match := true
+		for _, g := range groups {
+			any := false
+			for _, c := range g {
+				if bitAt(c[0]) && bitAt(c[1]) && bitAt(c[2]) {
+					any = true
+					break
+				}
+			}
+			if !any {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, n)
+		}
+		if n == end { // end may be math.MaxUint64
+			break
+		}
+	}
+	return out
+}
+
+// serveGeth starts n servers answering go-ethereum retrievals from the store the
+// way eth/bloombits.go does (without decompression), until quit is closed.
+func (s *vectorStore) serveGeth(n int, mux chan chan *bloombits.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-quit:
+					return
+				case request := <-mux:
+					task := <-request
+					task.Bitsets = make([][]byte, len(task.Sections))
+					for i, section := range task.Sections {
+						task.Bitsets[i] = s.get(task.Bit, section)
+					}
+					request <- task
+				}
+			}
+		}()
+	}
+}
+
+// randomFilters makes a filter of one group of nAddr 20-byte addresses followed
+// by nTopics single-topic groups of 32-byte hashes.
+func randomFilters(rng *rand.Rand, nAddr, nTopics int) [][][]byte {
+	var filters [][][]byte
+	addrs := make([][]byte, nAddr)
+	for i := range addrs {
+		addrs[i] = randomBytes(rng, 20)
+	}
+	filters = append(filters, addrs)
+	for range nTopics {
+		filters = append(filters, [][]byte{randomBytes(rng, 32)})
+	}
+	return filters
+}
+
+func randomBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
