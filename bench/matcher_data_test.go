@@ -194,16 +194,16 @@ func randomFilters(rng *rand.Rand, nAddr, nTopics int) [][][]byte {
 	var filters [][][]byte
 	addrs := make([][]byte, nAddr)
 	for i := range addrs {
-		addrs[i] = randomBytes(rng, 20)
+		addrs[i] = randBytes(rng, 20)
 	}
 	filters = append(filters, addrs)
 	for range nTopics {
-		filters = append(filters, [][]byte{randomBytes(rng, 32)})
+		filters = append(filters, [][]byte{randBytes(rng, 32)})
 	}
 	return filters
 }
 
-func randomBytes(rng *rand.Rand, n int) []byte {
+func randBytes(rng *rand.Rand, n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte(rng.Uint32())

@@ -1,0 +1,180 @@
+// Command benchall is `make bench`: it runs the bench module's side-by-side benchmarks
+// layer by layer, for every implementation this CPU runs and for go-ethereum v1.14.13,
+// saves the raw `go test -bench` output to results/<cpu>-<go>.txt, prints a benchstat
+// table and a per-layer summary, and draws the speedups as results/<cpu>-<go>.svg/.png.
+//
+// Run it from the bench directory (make bench does). Flags choose the run length;
+// the defaults finish in under ten minutes on a 2-core machine.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/klauspost/cpuid/v2"
+)
+
+// A layer is one level of the engine and the benchmarks that measure it.
+type layer struct {
+	name, pattern string
+	benchtime     string // per benchmark row and count
+}
+
+var layers = []layer{
+	{"bitops", "^Benchmark(AND|OR|XOR|Test)$", "100ms"},
+	{"compress", "^Benchmark(Compress|Decompress)$", "100ms"},
+	{"rotate", "^BenchmarkSection$", "200ms"},
+	{"index", "^BenchmarkIndex$", "200ms"},
+	{"matcher", "^BenchmarkMatcher$", "300ms"},
+	{"e2e", "^Benchmark(EndToEnd|IndexWrite)$", "1x"},
+}
+
+func main() {
+	count := flag.Int("count", 5, "runs of each benchmark (benchstat wants at least 5 for medians and confidence)")
+	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e)")
+	out := flag.String("out", "", "raw output file (default results/<cpu>-<go>.txt)")
+	flag.Parse()
+
+	name := resultName()
+	if *out == "" {
+		*out = filepath.Join("results", name+".txt")
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		fatal(err)
+	}
+	fmt.Printf("bloomsimd bench on %s (%s, %d cores), implementations %v, go-ethereum v1.14.13 as impl=geth\n",
+		cpuid.CPU.BrandName, runtime.GOARCH, runtime.NumCPU(), bitops.Implementations())
+	fmt.Printf("raw results: %s\n", *out)
+
+	raw, err := os.Create(*out)
+	if err != nil {
+		fatal(err)
+	}
+	start := time.Now()
+	todo := selectLayers(*only)
+	for i, l := range todo {
+		fmt.Printf("\n== [%d/%d] %s (%s elapsed)\n", i+1, len(todo), l.name, time.Since(start).Round(time.Second))
+		if err := runLayer(l, *count, raw); err != nil {
+			fatal(fmt.Errorf("layer %s: %w", l.name, err))
+		}
+	}
+	if err := raw.Close(); err != nil {
+		fatal(err)
+	}
+	fmt.Printf("\nall layers done in %s\n", time.Since(start).Round(time.Second))
+
+	fmt.Println("\n== benchstat -col /impl (each row: one benchmark; columns: implementations)")
+	bs := exec.Command("go", "tool", "benchstat", "-col", "/impl", *out)
+	bs.Stdout, bs.Stderr = os.Stdout, os.Stderr
+	if err := bs.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchstat:", err)
+	}
+
+	sum, err := summarize(*out)
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Println("\n== summary: speedup of the best implementation over go-ethereum (median ns/op ratio)")
+	printSummary(os.Stdout, sum)
+	base := strings.TrimSuffix(*out, ".txt")
+	if err := chart(sum, base); err != nil {
+		fmt.Fprintln(os.Stderr, "chart:", err)
+	} else {
+		fmt.Printf("\nchart: %s.svg and %s.png\n", base, base)
+	}
+}
+
+func selectLayers(only string) []layer {
+	if only == "" {
+		return layers
+	}
+	var out []layer
+	for _, name := range strings.Split(only, ",") {
+		found := false
+		for _, l := range layers {
+			if l.name == strings.TrimSpace(name) {
+				out, found = append(out, l), true
+			}
+		}
+		if !found {
+			fatal(fmt.Errorf("unknown layer %q", name))
+		}
+	}
+	return out
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark\S+\s+\d+\s+`)
+
+// runLayer runs one layer's benchmarks, appending the raw output to raw and echoing
+// each finished row as progress.
+func runLayer(l layer, count int, raw io.Writer) error {
+	args := []string{"test", "-run", "^$", "-bench", l.pattern, "-benchtime", l.benchtime,
+		"-count", fmt.Sprint(count), "-timeout", "30m", "."}
+	fmt.Println("go", strings.Join(args, " "))
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	rows := 0
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Fprintln(raw, line)
+		switch {
+		case benchLine.MatchString(line):
+			rows++
+			fields := strings.Fields(line)
+			fmt.Printf("  %4d  %-70s %s %s\n", rows, fields[0], fields[2], fields[3])
+		case strings.HasPrefix(line, "FAIL"), strings.HasPrefix(line, "---"), strings.HasPrefix(line, "panic"):
+			fmt.Println(line)
+		case !strings.Contains(line, ":") && line != "PASS" && !strings.HasPrefix(line, "ok"):
+			fmt.Println("  " + line) // progress notes printed by the benchmarks themselves
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return err
+	}
+	if rows == 0 {
+		return fmt.Errorf("no benchmark matched %s", l.pattern)
+	}
+	return nil
+}
+
+// resultName is <cpu model>-<go version>, made safe for a file name.
+func resultName() string {
+	cpu := strings.TrimSpace(cpuid.CPU.BrandName)
+	if cpu == "" {
+		cpu = runtime.GOARCH
+	}
+	var b bytes.Buffer
+	for _, r := range cpu + "-" + runtime.Version() {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return strings.Trim(b.String(), "_")
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchall:", err)
+	os.Exit(1)
+}

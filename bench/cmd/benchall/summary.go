@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// layerSummary holds, for one layer, the median ns/op of every benchmark row
+// (benchmark name without its impl= part) for every implementation.
+type layerSummary struct {
+	name    string
+	configs []string                      // benchmark names, in file order
+	median  map[string]map[string]float64 // config -> impl -> median ns/op
+}
+
+// speedup is geth's median over impl's for one config; ok is false without both.
+func (s *layerSummary) speedup(config, impl string) (float64, bool) {
+	g, okg := s.median[config]["geth"]
+	v, okv := s.median[config][impl]
+	return g / v, okg && okv && v > 0
+}
+
+// ours lists the implementations of ours that appear in the layer, best level first.
+func (s *layerSummary) ours() []string {
+	var out []string
+	for _, impl := range []string{"avx512", "avx2", "neon", "generic"} {
+		for _, c := range s.configs {
+			if _, ok := s.median[c][impl]; ok {
+				out = append(out, impl)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// geomean is the geometric mean of impl's speedups over the layer's configs.
+func (s *layerSummary) geomean(impl string) (float64, int) {
+	sum, n := 0.0, 0
+	for _, c := range s.configs {
+		if r, ok := s.speedup(c, impl); ok {
+			sum += math.Log(r)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return math.Exp(sum / float64(n)), n
+}
+
+func summarize(path string) ([]*layerSummary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	values := map[string]map[string]map[string][]float64{} // layer -> config -> impl -> ns/op
+	var order []*layerSummary
+	byName := map[string]*layerSummary{}
+	r := benchfmt.NewReader(f, path)
+	for r.Scan() {
+		res, ok := r.Result().(*benchfmt.Result)
+		if !ok {
+			continue
+		}
+		ns, ok := res.Value("sec/op")
+		if !ok {
+			continue
+		}
+		base, parts := res.Name.Parts()
+		l := layerOf("Benchmark" + string(base))
+		if l == "" {
+			continue
+		}
+		impl, rest := "", []string{string(base)}
+		for _, p := range parts {
+			ps := string(p)
+			switch {
+			case strings.HasPrefix(ps, "/impl="):
+				impl = strings.TrimPrefix(ps, "/impl=")
+			case strings.HasPrefix(ps, "-"): // GOMAXPROCS suffix
+			default:
+				rest = append(rest, strings.TrimPrefix(ps, "/"))
+			}
+		}
+		if impl == "" {
+			continue
+		}
+		config := strings.Join(rest, "/")
+		s := byName[l]
+		if s == nil {
+			s = &layerSummary{name: l, median: map[string]map[string]float64{}}
+			byName[l], values[l] = s, map[string]map[string][]float64{}
+			order = append(order, s)
+		}
+		if values[l][config] == nil {
+			values[l][config] = map[string][]float64{}
+			s.configs = append(s.configs, config)
+		}
+		values[l][config][impl] = append(values[l][config][impl], ns*1e9)
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	for _, s := range order {
+		for config, impls := range values[s.name] {
+			s.median[config] = map[string]float64{}
+			for impl, v := range impls {
+				s.median[config][impl] = median(v)
+			}
+		}
+	}
+	return order, nil
+}
+
+func layerOf(bench string) string {
+	for _, l := range layers {
+		if regexp.MustCompile(l.pattern).MatchString(bench) {
+			return l.name
+		}
+	}
+	return ""
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func printSummary(w io.Writer, sums []*layerSummary) {
+	for _, s := range sums {
+		ours := s.ours()
+		fmt.Fprintf(w, "\n%s:", s.name)
+		for _, impl := range ours {
+			if g, n := s.geomean(impl); n > 0 {
+				fmt.Fprintf(w, "  %s %.1fx", impl, g)
+			}
+		}
+		fmt.Fprintln(w, "  (geometric mean over the rows below)")
+		for _, c := range s.configs {
+			best, bestNs := "", math.Inf(1)
+			for _, impl := range ours {
+				if v, ok := s.median[c][impl]; ok && v < bestNs {
+					best, bestNs = impl, v
+				}
+			}
+			line := fmt.Sprintf("  %-48s best %-8s %12s", c, best, formatNs(bestNs))
+			if g, ok := s.median[c]["geth"]; ok {
+				line += fmt.Sprintf("   geth %12s   %6.1fx", formatNs(g), g/bestNs)
+			}
+			if v, ok := s.median[c]["stdlib"]; ok {
+				line += fmt.Sprintf("   stdlib %10s", formatNs(v))
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+func formatNs(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.2f ns", ns)
+	}
+}

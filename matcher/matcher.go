@@ -1,0 +1,152 @@
+// Package matcher finds the blocks whose blooms may match a log filter by
+// combining bloom-bit vectors, section by section. It is a drop-in for
+// go-ethereum v1.14.13's core/bloombits Matcher (NewMatcher, Start,
+// MatcherSession.Multiplex with the same Retrieval hand-shake), built on fewer
+// goroutines and the fused section kernels of bitops, and adds Scan, a
+// synchronous parallel path over a local Source of vectors.
+//
+// A filter is a list of groups ANDed together; a group is a list of clauses
+// (addresses or topics) ORed together; a clause matches a block when the three
+// bloom bits of its Keccak-256 hash are set. The vector of bloom bit b for section
+// s holds bit b of the blooms of blocks s*sectionSize ... (s+1)*sectionSize-1,
+// block s*sectionSize+j at byte j/8, mask 0x80>>(j%8).
+package matcher
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/crypto/sha3"
+
+	"github.com/bloomsimd/bloomsimd/scheduler"
+)
+
+// Matcher holds a compiled filter and caches, across its sessions, the vectors
+// retrievers deliver.
+type Matcher struct {
+	sectionSize uint64
+	groups      []group // AND of groups, in filter order
+	bits        []uint  // distinct bloom bits of all groups
+	bitIndex    map[uint]int
+	schedulers  []*scheduler.Scheduler // per entry of bits
+	maxGroup    int                    // most distinct bits in one group
+
+	running atomic.Bool
+	buffers sync.Pool // *[]byte of sectionSize/8 bytes, reused across sessions
+}
+
+// group is one AND term: the OR of its clauses.
+type group struct {
+	bits    []int    // distinct indexes into Matcher.bits used by the group
+	clauses [][3]int // each clause's three bits, as positions in bits
+}
+
+// bloomBits returns the three bloom bits (0..2047) of a clause: for k = 0..2, the
+// big-endian 16-bit word k of its Keccak-256 hash, modulo 2048.
+func bloomBits(clause []byte) [3]uint {
+	h := sha3.NewLegacyKeccak256()
+	h.Write(clause)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	var out [3]uint
+	for k := range out {
+		out[k] = (uint(sum[2*k])<<8 | uint(sum[2*k+1])) & 2047
+	}
+	return out
+}
+
+// NewMatcher compiles filters for sections of sectionSize blocks. Groups that are
+// nil or empty, or that hold a nil clause, match everything and are dropped (an
+// all-zero address is an ordinary clause). With no group left, every block
+// matches. A sectionSize that is zero or not a multiple of 8 makes Start and Scan
+// fail.
+func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
+	m := &Matcher{sectionSize: sectionSize, bitIndex: make(map[uint]int)}
+	for _, clauses := range filters {
+		if len(clauses) == 0 || hasNil(clauses) {
+			continue
+		}
+		var g group
+		pos := make(map[int]int) // matcher bit index -> position in g.bits
+		for _, clause := range clauses {
+			var c [3]int
+			for k, bit := range bloomBits(clause) {
+				idx, ok := m.bitIndex[bit]
+				if !ok {
+					idx = len(m.bits)
+					m.bitIndex[bit] = idx
+					m.bits = append(m.bits, bit)
+					m.schedulers = append(m.schedulers, scheduler.New(bit))
+				}
+				p, ok := pos[idx]
+				if !ok {
+					p = len(g.bits)
+					pos[idx] = p
+					g.bits = append(g.bits, idx)
+				}
+				c[k] = p
+			}
+			g.clauses = append(g.clauses, c)
+		}
+		m.groups = append(m.groups, g)
+		m.maxGroup = max(m.maxGroup, len(g.bits))
+	}
+	vecLen := int(sectionSize / 8)
+	m.buffers.New = func() any { b := make([]byte, vecLen); return &b }
+	return m
+}
+
+func hasNil(clauses [][]byte) bool {
+	for _, c := range clauses {
+		if c == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSectionSize reports a section size the matcher cannot work with.
+func (m *Matcher) checkSectionSize() error {
+	if m.sectionSize == 0 || m.sectionSize%8 != 0 {
+		return fmt.Errorf("matcher: section size %d is not a positive multiple of 8", m.sectionSize)
+	}
+	return nil
+}
+
+var errRunning = errors.New("matcher already running")
+
+// sectionBlocks returns the first and last block of section, clipped to
+// [begin, end].
+func (m *Matcher) sectionBlocks(section, begin, end uint64) (first, last uint64) {
+	first = section * m.sectionSize
+	last = first + (m.sectionSize - 1)
+	if last < first { // the last section of the uint64 range
+		last = ^uint64(0)
+	}
+	return max(first, begin), min(last, end)
+}
+
+// evalGroup evaluates group g of a section into run: the OR over its clauses of
+// the AND of each clause's three vectors (in, indexed like g.bits), ANDed into run
+// unless g is the first group, when it replaces run. tmp is scratch of run's
+// length. It reports whether any bit of run is left set.
+func (m *Matcher) evalGroup(g int, in [][]byte, run, tmp []byte) bool {
+	grp := &m.groups[g]
+	dst := tmp
+	if g == 0 {
+		dst = run
+	}
+	for i, c := range grp.clauses {
+		if i == 0 {
+			bitops.And3(dst, in[c[0]], in[c[1]], in[c[2]])
+		} else {
+			bitops.OrAnd3(dst, in[c[0]], in[c[1]], in[c[2]])
+		}
+	}
+	if g == 0 {
+		return bitops.TestBytes(run)
+	}
+	return bitops.AndInto(run, tmp)
+}
