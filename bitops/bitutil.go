@@ -10,7 +10,15 @@ func ANDBytes(dst, a, b []byte) int {
 	if n == 0 {
 		return 0
 	}
-	and(head(dst, n), a[:n], b[:n])
+	_ = dst[n-1]
+	k, m := blocks(n)
+	if m > 0 {
+		k.and(&dst[0], &a[0], &b[0], m)
+		if m == n {
+			return n
+		}
+	}
+	andGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
@@ -21,7 +29,15 @@ func ORBytes(dst, a, b []byte) int {
 	if n == 0 {
 		return 0
 	}
-	or(head(dst, n), a[:n], b[:n])
+	_ = dst[n-1]
+	k, m := blocks(n)
+	if m > 0 {
+		k.or(&dst[0], &a[0], &b[0], m)
+		if m == n {
+			return n
+		}
+	}
+	orGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
@@ -37,11 +53,17 @@ func XORBytes(dst, a, b []byte) int {
 	if len(dst) < n {
 		panic("bitops.XORBytes: dst too short")
 	}
-	dst, a, b = dst[:n], a[:n], b[:n]
-	if inexactOverlap(dst, a) || inexactOverlap(dst, b) {
+	if inexactOverlap(dst[:n], a[:n]) || inexactOverlap(dst[:n], b[:n]) {
 		panic("bitops.XORBytes: invalid overlap")
 	}
-	xor(dst, a, b)
+	k, m := blocks(n)
+	if m > 0 {
+		k.xor(&dst[0], &a[0], &b[0], m)
+		if m == n {
+			return n
+		}
+	}
+	xorGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
@@ -54,7 +76,13 @@ func inexactOverlap(x, y []byte) bool {
 }
 
 // TestBytes reports whether any byte of p is non-zero.
-func TestBytes(p []byte) bool { return anySet(p) }
+func TestBytes(p []byte) bool {
+	k, m := blocks(len(p))
+	if m > 0 && k.test(&p[0], m) {
+		return true
+	}
+	return m < len(p) && anySetGeneric(p[m:])
+}
 
 // head returns p[:n], panicking with an index-out-of-range runtime error when
 // len(p) < n (p[:n] alone would silently reach into the capacity past len).

@@ -1,28 +1,72 @@
 package bitops
 
 // The section kernels work on bit vectors such as the 512-byte vectors of a 4096-block
-// section. dst sets the length; shorter inputs panic before anything is written.
+// section. dst sets the length; a shorter input panics before anything is written.
 // Lengths that are multiples of 64 run entirely in the vector kernels.
 
 // And3 sets dst = a & b & c: the vector of blocks whose blooms hold all three bits of
 // one address or topic.
 func And3(dst, a, b, c []byte) {
 	n := len(dst)
-	and3(dst, head(a, n), head(b, n), head(c, n))
+	a, b, c = head(a, n), head(b, n), head(c, n)
+	k, m := blocks(n)
+	if m > 0 {
+		k.and3(&dst[0], &a[0], &b[0], &c[0], m)
+		if m == n {
+			return
+		}
+	}
+	and3Generic(dst[m:], a[m:], b[m:], c[m:])
 }
 
 // OrAnd3 sets dst |= a & b & c: adds one clause to an OR group in one pass.
 func OrAnd3(dst, a, b, c []byte) {
 	n := len(dst)
-	orAnd3(dst, head(a, n), head(b, n), head(c, n))
+	a, b, c = head(a, n), head(b, n), head(c, n)
+	k, m := blocks(n)
+	if m > 0 {
+		k.orAnd3(&dst[0], &a[0], &b[0], &c[0], m)
+		if m == n {
+			return
+		}
+	}
+	orAnd3Generic(dst[m:], a[m:], b[m:], c[m:])
 }
 
 // OrInto sets dst |= src.
-func OrInto(dst, src []byte) { orInto(dst, head(src, len(dst))) }
+func OrInto(dst, src []byte) {
+	src = head(src, len(dst))
+	k, m := blocks(len(dst))
+	if m > 0 {
+		k.orInto(&dst[0], &src[0], m)
+		if m == len(dst) {
+			return
+		}
+	}
+	orIntoGeneric(dst[m:], src[m:])
+}
 
 // AndInto sets dst &= src and reports whether any bit of dst is still set, in the
 // same pass.
-func AndInto(dst, src []byte) bool { return andInto(dst, head(src, len(dst))) }
+func AndInto(dst, src []byte) bool {
+	src = head(src, len(dst))
+	k, m := blocks(len(dst))
+	left := false
+	if m > 0 {
+		left = k.andInto(&dst[0], &src[0], m)
+		if m == len(dst) {
+			return left
+		}
+	}
+	return andIntoGeneric(dst[m:], src[m:]) || left
+}
 
 // Popcount returns the number of set bits in p.
-func Popcount(p []byte) int { return popcount(p) }
+func Popcount(p []byte) int {
+	k, m := blocks(len(p))
+	c := 0
+	if m > 0 {
+		c = k.popcount(&p[0], m)
+	}
+	return c + popcountGeneric(p[m:])
+}
