@@ -46,21 +46,26 @@ var (
 	Best Level
 	// Has lists the optional extensions of this CPU (all false in pure-Go builds).
 	Has Features
+	// Ceiling is the highest level this process may use: Best, or lower when
+	// BLOOMSIMD_IMPL asked for less. Set never goes above it.
+	Ceiling Level
 	// Active is the level the kernels dispatch on.
 	Active Level
 )
 
 func init() {
 	Best, Has = detect()
-	Active = Best
+	Active, Ceiling = Best, Best
 	if env := os.Getenv("BLOOMSIMD_IMPL"); env != "" {
 		if err := lower(env); err != nil {
 			fmt.Fprintf(os.Stderr, "bloomsimd: BLOOMSIMD_IMPL=%s ignored: %v; using %s\n", env, err, Active)
 		}
+		Ceiling = Active
 	}
 }
 
-// Supported lists the levels this CPU runs, best first.
+// Supported lists the levels this process may run, best first: those of the CPU up to
+// the Ceiling that BLOOMSIMD_IMPL set.
 func Supported() []Level {
 	var out []Level
 	for l := AVX512; l > Generic; l-- {
@@ -71,16 +76,16 @@ func Supported() []Level {
 	return append(out, Generic)
 }
 
-// runnable reports whether this CPU and build run level l. The levels of one
-// architecture are nested; the other architecture's are never runnable.
+// runnable reports whether this process may run level l: the levels of one
+// architecture are nested up to the Ceiling; the other architecture's never run.
 func runnable(l Level) bool {
 	switch l {
 	case NEON:
-		return Best == NEON
+		return Ceiling == NEON
 	case AVX2:
-		return Best >= AVX2
+		return Ceiling >= AVX2
 	default:
-		return l <= Best && l != NEON
+		return l <= Ceiling && l != NEON
 	}
 }
 
@@ -97,7 +102,7 @@ func lower(name string) error {
 }
 
 // Set makes name the active level and returns a function restoring the previous
-// one. It only accepts levels this CPU runs. It is meant for tests and benchmarks:
+// one. It only accepts levels this CPU runs, up to the Ceiling. It is meant for tests and benchmarks:
 // calling it while other goroutines run kernels is a data race.
 func Set(name string) (restore func(), err error) {
 	prev := Active

@@ -11,8 +11,8 @@ import (
 
 func TestSupportedEndsWithGeneric(t *testing.T) {
 	s := Supported()
-	if s[0] != Best || s[len(s)-1] != Generic {
-		t.Fatalf("Supported() = %v with Best %v", s, Best)
+	if s[0] != Ceiling || s[len(s)-1] != Generic {
+		t.Fatalf("Supported() = %v with Ceiling %v", s, Ceiling)
 	}
 }
 
@@ -20,7 +20,7 @@ func TestSetOnlyLowers(t *testing.T) {
 	for l := Generic; l <= AVX512; l++ {
 		restore, err := Set(l.String())
 		if runnable(l) != (err == nil) {
-			t.Fatalf("Set(%v) with Best %v: err = %v", l, Best, err)
+			t.Fatalf("Set(%v) with Ceiling %v: err = %v", l, Ceiling, err)
 		}
 		if err == nil && Active != l {
 			t.Fatalf("Set(%v) left %v active", l, Active)
@@ -35,8 +35,8 @@ func TestSetOnlyLowers(t *testing.T) {
 // BLOOMSIMD_IMPL is read at start-up: run this test binary again with it set.
 func TestEnvironmentOverride(t *testing.T) {
 	if name := os.Getenv("BLOOMSIMD_CHILD_EXPECT"); name != "" {
-		if Active.String() != name {
-			t.Fatalf("child: active %v, want %s", Active, name)
+		if Active.String() != name || Supported()[0] != Active {
+			t.Fatalf("child: active %v, supported %v, want %s", Active, Supported(), name)
 		}
 		return
 	}
