@@ -8,32 +8,45 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/core/bloombits"
+
+	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
+// The matcher benchmarks match a filter over matcherSections sections of in-memory
+// vectors. Both matchers are served the way go-ethereum's node serves them
+// (eth/bloombits.go and eth/api_backend.go): serverThreads goroutines answer one
+// chan chan *Retrieval, filterThreads Multiplex goroutines per session, batch
+// retrievalBatch, wait 0. A fresh Matcher per iteration, so nothing is cached.
+// go-ethereum has no direct path: its api=scan rows run the same Multiplex
+// pipeline as its api=multiplex rows, so that benchstat lines Scan up against it.
 const (
-	benchSectionSize = 4096
-	benchSections    = 512
-	serverThreads    = 16 // eth/bloombits.go bloomServiceThreads
-	filterThreads    = 3  // bloomFilterThreads
-	retrievalBatch   = 16 // bloomRetrievalBatch
+	matcherSectionSize = 4096
+	matcherSections    = 512
+	serverThreads      = 16 // bloomServiceThreads
+	filterThreads      = 3  // bloomFilterThreads
+	retrievalBatch     = 16 // bloomRetrievalBatch
 )
 
-type benchCase struct {
+type matcherCase struct {
 	name    string
 	filters [][][]byte
 	store   *vectorStore
 }
 
 var (
-	benchOnce  sync.Once
-	benchCases []benchCase
+	matcherOnce  sync.Once
+	matcherCases []matcherCase
 )
 
-func matcherBenchCases() []benchCase {
-	benchOnce.Do(func() {
+// matcherBenchCases: a 1-address + 1-topic and a 10-address + 2-topic filter, over
+// sparse (5% of bits set, like early history) and dense (45%, like mainnet since
+// 2020) random vectors.
+func matcherBenchCases() []matcherCase {
+	matcherOnce.Do(func() {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, f := range []struct {
-			name           string
+			name          string
 			addrs, topics int
 		}{{"1addr1topic", 1, 1}, {"10addr2topic", 10, 2}} {
 			filters := randomFilters(rng, f.addrs, f.topics)
@@ -41,35 +54,54 @@ func matcherBenchCases() []benchCase {
 				name    string
 				density float64
 			}{{"sparse", 0.05}, {"dense", 0.45}} {
-				store := newRandomStore(rng.Uint64(), benchSectionSize, benchSections, filterBits(filters), d.density)
-				benchCases = append(benchCases, benchCase{fmt.Sprintf("filter=%s/density=%s", f.name, d.name), filters, store})
+				store := newRandomStore(rng.Uint64(), matcherSectionSize, matcherSections, filterBits(filters), d.density)
+				matcherCases = append(matcherCases, matcherCase{fmt.Sprintf("filter=%s/density=%s", f.name, d.name), filters, store})
 			}
 		}
 	})
-	return benchCases
+	return matcherCases
 }
 
 func BenchmarkMatcher(b *testing.B) {
-	for _, c := range matcherBenchCases() {
-		b.Run("impl=geth/api=multiplex/"+c.name, func(b *testing.B) { benchGethMultiplex(b, c) })
+	cases := matcherBenchCases()
+	for _, api := range []string{"multiplex", "scan"} {
+		for _, c := range cases {
+			b.Run("impl=geth/api="+api+"/"+c.name, func(b *testing.B) { benchGethMultiplex(b, c) })
+		}
+	}
+	for _, impl := range bitops.Implementations() {
+		restore, err := bitops.SetImplementation(impl)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range cases {
+			b.Run("impl="+impl+"/api=multiplex/"+c.name, func(b *testing.B) { benchOurMultiplex(b, c) })
+		}
+		for _, c := range cases {
+			b.Run("impl="+impl+"/api=scan/"+c.name, func(b *testing.B) { benchOurScan(b, c) })
+		}
+		restore()
 	}
 }
 
-func reportSections(b *testing.B, sections uint64) {
-	b.ReportMetric(float64(sections)*float64(b.N)/b.Elapsed().Seconds(), "sections/s")
+func reportMatcherSections(b *testing.B, matches int) {
+	b.Helper()
+	b.ReportMetric(float64(matcherSections)*float64(b.N)/b.Elapsed().Seconds(), "sections/s")
+	b.ReportMetric(float64(matches), "matches")
 }
 
-func benchGethMultiplex(b *testing.B, c benchCase) {
+func benchGethMultiplex(b *testing.B, c matcherCase) {
 	mux := make(chan chan *bloombits.Retrieval)
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	c.store.serveGeth(serverThreads, mux, quit, &wg)
 	defer func() { close(quit); wg.Wait() }()
-	end := uint64(benchSections*benchSectionSize - 1)
+	end := uint64(matcherSections*matcherSectionSize - 1)
+	served := c.store.requests.Load()
 	b.ReportAllocs()
 	matches := 0
 	for b.Loop() {
-		m := bloombits.NewMatcher(benchSectionSize, c.filters)
+		m := bloombits.NewMatcher(matcherSectionSize, c.filters)
 		results := make(chan uint64, 64)
 		session, err := m.Start(context.Background(), 0, end, results)
 		if err != nil {
@@ -84,6 +116,57 @@ func benchGethMultiplex(b *testing.B, c benchCase) {
 		}
 		session.Close()
 	}
-	reportSections(b, benchSections)
-	b.ReportMetric(float64(matches), "matches")
+	b.ReportMetric(float64(c.store.requests.Load()-served)/float64(b.N), "retrievals/op")
+	reportMatcherSections(b, matches)
+}
+
+func benchOurMultiplex(b *testing.B, c matcherCase) {
+	mux := make(chan chan *matcher.Retrieval)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	c.store.serveOurs(serverThreads, mux, quit, &wg)
+	defer func() { close(quit); wg.Wait() }()
+	end := uint64(matcherSections*matcherSectionSize - 1)
+	served := c.store.requests.Load()
+	b.ReportAllocs()
+	matches := 0
+	for b.Loop() {
+		m := matcher.NewMatcher(matcherSectionSize, c.filters)
+		results := make(chan uint64, 64)
+		session, err := m.Start(context.Background(), 0, end, results)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range filterThreads {
+			go session.Multiplex(retrievalBatch, 0, mux)
+		}
+		matches = 0
+		for range results {
+			matches++
+		}
+		session.Close()
+		if err := session.Error(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(c.store.requests.Load()-served)/float64(b.N), "retrievals/op")
+	reportMatcherSections(b, matches)
+}
+
+func benchOurScan(b *testing.B, c matcherCase) {
+	end := uint64(matcherSections*matcherSectionSize - 1)
+	b.ReportAllocs()
+	matches := 0
+	for b.Loop() {
+		m := matcher.NewMatcher(matcherSectionSize, c.filters)
+		matches = 0
+		err := m.Scan(context.Background(), 0, end, c.store, func(uint64) bool {
+			matches++
+			return true
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportMatcherSections(b, matches)
 }

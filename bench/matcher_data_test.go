@@ -1,12 +1,16 @@
 package bench
 
 import (
+	"context"
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/core/bloombits"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
 // vectorStore holds in-memory bloom-bit vectors: vecs[bit][section], each
@@ -15,7 +19,8 @@ import (
 type vectorStore struct {
 	sectionSize uint64
 	sections    uint64
-	vecs        map[uint][][]byte
+	vecs        [2048][][]byte
+	requests    atomic.Int64 // Retrievals served
 }
 
 // clauseBits returns the three bloom bits of a filter clause, as go-ethereum
@@ -53,7 +58,7 @@ func filterBits(filters [][][]byte) []uint {
 // newRandomStore fills the vectors of bits over the given sections with random
 // bits, each set with probability density.
 func newRandomStore(seed uint64, sectionSize, sections uint64, bits []uint, density float64) *vectorStore {
-	s := &vectorStore{sectionSize: sectionSize, sections: sections, vecs: map[uint][][]byte{}}
+	s := &vectorStore{sectionSize: sectionSize, sections: sections}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	threshold := uint16(density * 65536)
 	if density >= 1 {
@@ -86,7 +91,7 @@ func newRandomStore(seed uint64, sectionSize, sections uint64, bits []uint, dens
 // newBloomStore rotates sections of blooms (tiled cyclically, shifted by
 // section) into vectors for bits, the way go-ethereum's Generator would.
 func newBloomStore(sectionSize, sections uint64, bits []uint, blooms [][256]byte) *vectorStore {
-	s := &vectorStore{sectionSize: sectionSize, sections: sections, vecs: map[uint][][]byte{}}
+	s := &vectorStore{sectionSize: sectionSize, sections: sections}
 	for _, bit := range bits {
 		vs := make([][]byte, sections)
 		for sec := range vs {
@@ -106,6 +111,9 @@ func newBloomStore(sectionSize, sections uint64, bits []uint, blooms [][256]byte
 
 // get returns the vector of bit for section, or nil when the store has none.
 func (s *vectorStore) get(bit uint, section uint64) []byte {
+	if bit >= uint(len(s.vecs)) {
+		return nil
+	}
 	vs := s.vecs[bit]
 	if section >= uint64(len(vs)) {
 		return nil
@@ -177,6 +185,47 @@ func (s *vectorStore) serveGeth(n int, mux chan chan *bloombits.Retrieval, quit 
 					return
 				case request := <-mux:
 					task := <-request
+					s.requests.Add(1)
+					task.Bitsets = make([][]byte, len(task.Sections))
+					for i, section := range task.Sections {
+						task.Bitsets[i] = s.get(task.Bit, section)
+					}
+					request <- task
+				}
+			}
+		}()
+	}
+}
+
+// Bitsets makes the store a matcher.Source (copying, as a database read would).
+func (s *vectorStore) Bitsets(_ context.Context, bit uint, first uint64, dst [][]byte) error {
+	var vs [][]byte
+	if bit < uint(len(s.vecs)) {
+		vs = s.vecs[bit]
+	}
+	for i := range dst {
+		if sec := first + uint64(i); sec < uint64(len(vs)) {
+			copy(dst[i], vs[sec])
+		} else {
+			clear(dst[i])
+		}
+	}
+	return nil
+}
+
+// serveOurs is serveGeth for our matcher's Retrieval.
+func (s *vectorStore) serveOurs(n int, mux chan chan *matcher.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-quit:
+					return
+				case request := <-mux:
+					task := <-request
+					s.requests.Add(1)
 					task.Bitsets = make([][]byte, len(task.Sections))
 					for i, section := range task.Sections {
 						task.Bitsets[i] = s.get(task.Bit, section)

@@ -1,5 +1,7 @@
 package bitops
 
+//go:generate go -C ../gen/compress run . -out ../../bitops/asm/compress_amd64.s -stubs ../../bitops/asm/compress_amd64.go -pkg asm
+
 import (
 	"errors"
 	"math/bits"
@@ -40,10 +42,10 @@ var (
 )
 
 // MaxDecompressedSize bounds the result of DecompressBytes. Bloom-bit vectors are
-// 512 bytes; where go-ethereum would allocate a larger target (and, for huge ones,
-// panic or run out of memory), DecompressBytes returns ErrTargetTooLarge, but only
-// after checking the input: an input go-ethereum rejects gets go-ethereum's error
-// for any target, without the allocation. DecompressInto has no such bound.
+// 512 bytes. For a valid input with a larger target, where go-ethereum would
+// allocate the target (and for huge ones panic or run out of memory),
+// DecompressBytes returns ErrTargetTooLarge instead. An invalid input gets
+// go-ethereum's error for any target. DecompressInto has no such bound.
 const MaxDecompressedSize = 1 << 30
 
 // CompressBytes returns the sparse bitset encoding of data, exactly as go-ethereum's
@@ -53,28 +55,35 @@ func CompressBytes(data []byte) []byte {
 	if len(data) == 0 {
 		return []byte{}
 	}
-	var small [smallScratch]byte
-	total := plan(scratch(small[:], len(data)), data)
-	switch {
-	case total == 0:
-		return nil
-	case total >= len(data):
-		out := make([]byte, len(data))
-		copy(out, data)
-		return out
-	}
-	out := make([]byte, total)
-	emit(out, data, scratchAgain(small[:], len(data)))
-	return out
+	return AppendCompressed(nil, data)
 }
 
 // AppendCompressed appends CompressBytes(data) to dst and returns the extended
 // slice. It allocates nothing when dst has room for the result and len(data) is at
-// most 7 KiB (the bitmaps then fit on the stack). data must not overlap dst's
-// spare capacity.
+// most 7160 (the bitmaps then fit on the stack). data must not overlap dst's spare
+// capacity.
 func AppendCompressed(dst, data []byte) []byte {
-	var small [smallScratch]byte
-	total := plan(scratch(small[:], len(data)), data)
+	// The bitmaps go in a stack buffer, a small one for bloom-bit vectors: Go
+	// clears it on every call.
+	if b := bitmapsLen(len(data)); b <= smallScratch {
+		var bm [smallScratch]byte
+		return appendCompressed(dst, data, bm[:b])
+	}
+	return appendCompressedLarge(dst, data)
+}
+
+func appendCompressedLarge(dst, data []byte) []byte {
+	if b := bitmapsLen(len(data)); b <= largeScratch {
+		var bm [largeScratch]byte
+		return appendCompressed(dst, data, bm[:b])
+	}
+	return appendCompressed(dst, data, make([]byte, bitmapsLen(len(data))))
+}
+
+// appendCompressed is AppendCompressed with room for the bitmaps in bm.
+func appendCompressed(dst, data, bm []byte) []byte {
+	raceRead(data)
+	total := plan(bm, data)
 	switch {
 	case total == 0:
 		return dst
@@ -83,19 +92,25 @@ func AppendCompressed(dst, data []byte) []byte {
 	}
 	n := len(dst)
 	if cap(dst)-n < total {
-		dst = append(dst[:cap(dst)], make([]byte, n+total-cap(dst))...)
+		// One allocation (slices.Grow makes two under the race detector), of
+		// exactly the result for CompressBytes, doubling for a growing buffer.
+		grown := make([]byte, n, max(n+total, 2*cap(dst)))
+		copy(grown, dst)
+		dst = grown
 	}
 	dst = dst[:n+total]
-	emit(dst[n:], data, scratchAgain(small[:], len(data)))
+	raceWrite(dst[n:])
+	emit(dst[n:], data, bm)
 	return dst
 }
 
 // DecompressBytes decodes data into a new slice of target bytes, exactly as
 // go-ethereum's bitutil.DecompressBytes: an input of target bytes is returned as a
 // copy, a longer one is ErrExceededTarget, and the decoding errors come in the
-// same order. Unlike go-ethereum it never panics and never allocates for an
-// invalid input beyond what the input could encode; a valid input whose target
-// exceeds MaxDecompressedSize gives ErrTargetTooLarge.
+// same order. Unlike go-ethereum it never panics, whatever the target, and for a
+// target far larger than the input could fill (over 64 KiB and 64 bytes per input
+// byte) it checks the input before allocating: a valid input whose target exceeds
+// MaxDecompressedSize gives ErrTargetTooLarge.
 func DecompressBytes(data []byte, target int) ([]byte, error) {
 	switch {
 	case len(data) > target:
@@ -131,8 +146,10 @@ func DecompressInto(dst, data []byte) error {
 }
 
 const (
-	// smallScratch holds the bitmaps of inputs up to 7 KiB on the stack.
-	smallScratch = 1024
+	// smallScratch and largeScratch hold the bitmaps of inputs up to 888 and 7160
+	// bytes.
+	smallScratch = 128
+	largeScratch = 1024
 	// denseDecodeMax is the target up to which DecompressBytes allocates the result
 	// before checking the input (or up to 64 bytes per input byte).
 	denseDecodeMax = 1 << 16
@@ -151,21 +168,10 @@ func bitmapsLen(n int) int {
 	return t
 }
 
-// scratch returns room for the bitmaps of an n-byte input: small if it fits.
-func scratch(small []byte, n int) []byte {
-	if b := bitmapsLen(n); b <= len(small) {
-		return small[:b]
-	}
-	return make([]byte, bitmapsLen(n))
-}
-
-// scratchAgain returns the slice scratch returned before: plan keeps the bitmaps
-// there for emit.
-var scratchAgain = scratch
-
 // plan writes the bitmaps of every level of data into bm, level 1 (the bitmap of
 // data) first, and returns the length of the encoding: 0 when data is empty or
-// all zero.
+// all zero. It stops early, returning at least len(data), once the encoding
+// cannot be shorter than data: data is then stored raw.
 func plan(bm, data []byte) int {
 	if len(data) <= 1 {
 		if len(data) == 1 && data[0] != 0 {
@@ -180,19 +186,18 @@ func plan(bm, data []byte) int {
 		if c == 0 {
 			return 0 // only the data itself can be all zero
 		}
-		total += c
+		if total += c; total >= len(data) {
+			return total
+		}
 		level, bm = b, bm[len(b):]
 	}
 	return total
 }
 
 // emit writes the encoding of data into out, which has exactly the length plan
-// returned, using the bitmaps plan left in bm.
+// returned, using the bitmaps plan left in bm. len(data) >= 2: shorter inputs are
+// stored raw.
 func emit(out, data, bm []byte) {
-	if len(data) == 1 {
-		out[0] = data[0]
-		return
-	}
 	// Level k for k >= 1 is bm[off[k]:off[k+1]]; level 0 is data.
 	var off [maxLevels + 1]int
 	m := 0
@@ -214,6 +219,9 @@ func emit(out, data, bm []byte) {
 // returns the number of non-zero bytes of src.
 func bitmapOf(dst, src []byte) int {
 	done, c := bitmapVec(dst, src)
+	if done == len(src) {
+		return c
+	}
 	return c + bitmapWords(dst[done/8:], src[done:])
 }
 
@@ -222,17 +230,22 @@ func bitmapOf(dst, src []byte) int {
 // overwritten.
 func packOf(dst, src, bm []byte) int {
 	done, w := packVec(dst, src, bm)
-	return w + packWords(dst[w:], src[done:])
+	if done == len(src) {
+		return w
+	}
+	return w + packWords(dst[w:], src[done:], bm[done/8:])
 }
 
 // decode decodes data into dst, 0 <= len(data) < len(dst), in place: each level's
-// bitmap is decoded into the tail of dst and expanded forwards into the next
-// level, which starts further back in dst. Expanding bitmap byte j writes level
-// bytes 8j..8j+7, which never reach bitmap byte j+1 (that sits at least 7j+7
-// bytes further on, since a level of L bytes has a bitmap of ceil(L/8) bytes):
-// reading each bitmap byte (or each 8-byte word, for whole 64-byte blocks) before
-// writing its bytes is enough.
+// bitmap is decoded into the tail of dst and expanded forwards into the level
+// above, which ends at the same place. A level of L bytes ends with its bitmap of
+// B = ceil(L/8) bytes, so bitmap byte j+1 sits at L-B+j+1 >= 8j+8 for j+1 < B:
+// the level bytes 8j..8j+7 of bitmap byte j never reach a later bitmap byte, and
+// reading each bitmap byte (or the 8 of a whole 64-byte block) before writing
+// its level bytes is enough.
 func decode(dst, data []byte) error {
+	raceRead(data)
+	raceWrite(dst)
 	if len(data) == 0 {
 		clear(dst)
 		return nil
@@ -267,13 +280,14 @@ func decode(dst, data []byte) error {
 // The vector and word kernels take the whole 64-byte blocks they can check in
 // advance; expandBytes does the rest and finds the exact error.
 func expandOf(dst, bm, data []byte, ptr int) (int, error) {
-	done := 0
-	if ptr < len(data) {
-		d, r := expandVec(dst, bm, data[ptr:])
-		done, ptr = d, ptr+r
+	done, read := expandVec(dst, bm, data, ptr)
+	if ptr += read; done == len(dst) {
+		return ptr, nil
 	}
-	d, r := expandWords(dst[done:], bm[done/8:], data[ptr:])
-	done, ptr = done+d, ptr+r
+	if len(dst)-done >= 64 {
+		d, r := expandWords(dst[done:], bm[done/8:], data[ptr:])
+		done, ptr = done+d, ptr+r
+	}
 	return expandBytes(dst[done:], bm[done/8:], data, ptr)
 }
 
@@ -283,9 +297,28 @@ func expandBytes(dst, bm, data []byte, ptr int) (int, error) {
 	for j := range bm {
 		b := bm[j] // read before dst[8j:] is written: it may overlap bm[j]
 		base := 8 * j
-		if b == 0 {
-			clear(dst[base:min(base+8, len(dst))])
-			continue
+		if len(dst)-base >= 8 {
+			// A whole group of 8 with its input present and non-zero, as a word.
+			if b == 0 {
+				le.PutUint64(dst[base:], 0)
+				continue
+			}
+			if c := bits.OnesCount8(b); c <= len(data)-ptr {
+				var w uint64
+				zero := false
+				for _, x := range data[ptr : ptr+c] {
+					t := bits.LeadingZeros8(b)
+					b &^= 0x80 >> t
+					w |= uint64(x) << (8 * t)
+					zero = zero || x == 0
+				}
+				if !zero {
+					le.PutUint64(dst[base:], w)
+					ptr += c
+					continue
+				}
+				b = bm[j] // unchanged: nothing was written yet
+			}
 		}
 		for t := range 8 {
 			i := base + t
@@ -332,9 +365,10 @@ func decodeSparse(data []byte, target int) ([]byte, error) {
 	for k := m - 1; k >= 0 && len(pos) > 0; k-- {
 		npos, nval = npos[:0], nval[:0]
 		for e, p := range pos {
-			for b := val[e]; b != 0; b &= b - 1 {
-				i := 8*p + bits.LeadingZeros8(b&-b)
-				i = 8*p + 7 - bits.TrailingZeros8(b)
+			for b := val[e]; b != 0; {
+				t := bits.LeadingZeros8(b) // the first marked byte
+				b &^= 0x80 >> t
+				i := 8*p + t
 				switch {
 				case ptr >= len(data):
 					return nil, ErrMissingData

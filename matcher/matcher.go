@@ -15,11 +15,11 @@ package matcher
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
 
+	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
@@ -32,9 +32,9 @@ type Matcher struct {
 	bitIndex    map[uint]int
 	schedulers  []*scheduler.Scheduler // per entry of bits
 	maxGroup    int                    // most distinct bits in one group
+	position    []int32                // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
 
 	running atomic.Bool
-	buffers sync.Pool // *[]byte of sectionSize/8 bytes, reused across sessions
 }
 
 // group is one AND term: the OR of its clauses.
@@ -63,16 +63,30 @@ func bloomBits(clause []byte) [3]uint {
 // matches. A sectionSize that is zero or not a multiple of 8 makes Start and Scan
 // fail.
 func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
-	m := &Matcher{sectionSize: sectionSize, bitIndex: make(map[uint]int)}
+	var groups [][][3]uint
 	for _, clauses := range filters {
 		if len(clauses) == 0 || hasNil(clauses) {
 			continue
 		}
+		g := make([][3]uint, len(clauses))
+		for i, clause := range clauses {
+			g[i] = bloomBits(clause)
+		}
+		groups = append(groups, g)
+	}
+	return newMatcher(sectionSize, groups)
+}
+
+// newMatcher builds a Matcher for groups given as the bloom bits of their
+// clauses.
+func newMatcher(sectionSize uint64, groups [][][3]uint) *Matcher {
+	m := &Matcher{sectionSize: sectionSize, bitIndex: make(map[uint]int)}
+	for _, clauses := range groups {
 		var g group
 		pos := make(map[int]int) // matcher bit index -> position in g.bits
-		for _, clause := range clauses {
+		for _, bits := range clauses {
 			var c [3]int
-			for k, bit := range bloomBits(clause) {
+			for k, bit := range bits {
 				idx, ok := m.bitIndex[bit]
 				if !ok {
 					idx = len(m.bits)
@@ -93,8 +107,16 @@ func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
 		m.groups = append(m.groups, g)
 		m.maxGroup = max(m.maxGroup, len(g.bits))
 	}
-	vecLen := int(sectionSize / 8)
-	m.buffers.New = func() any { b := make([]byte, vecLen); return &b }
+	m.position = make([]int32, len(m.groups)*len(m.bits))
+	for g := range m.groups {
+		row := m.position[g*len(m.bits) : (g+1)*len(m.bits)]
+		for i := range row {
+			row[i] = -1
+		}
+		for p, idx := range m.groups[g].bits {
+			row[idx] = int32(p)
+		}
+	}
 	return m
 }
 

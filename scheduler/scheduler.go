@@ -3,9 +3,9 @@
 // requests for the same section are fetched once, delivered vectors are kept for
 // later requests, and each requester gets its results in the order it asked.
 //
-// The non-blocking methods (Request, Deliver, Cached, Done, Reset) are what the
-// matcher uses; Run wraps them in go-ethereum's channel pipeline for requesters
-// that want an ordered stream.
+// The non-blocking methods (Request, RequestAll, Deliver, Cached, Done, Reset)
+// are what the matcher uses; Run wraps them in go-ethereum's channel pipeline for
+// requesters that want an ordered stream.
 package scheduler
 
 import "sync"
@@ -21,23 +21,61 @@ type Request struct {
 type Scheduler struct {
 	bit     uint
 	mu      sync.Mutex
-	entries map[uint64]entry
+	pages   map[uint64]*page // by section / pageSize
+	last    *page            // the page used last: requests come in runs of sections
+	waiters map[uint64]chan struct{}
 }
 
-// entry is one requested section: waiting for its vector, or holding it.
-type entry struct {
-	data      []byte
-	delivered bool
-	done      chan struct{} // made on demand by Done, closed on delivery
+// Sections are kept in pages of consecutive ones: matchers ask for runs of
+// sections, and a page costs one map entry for all of them.
+const pageSize = 64
+
+// page holds sections index*pageSize ... : bit i of requested and delivered
+// is section index*pageSize+i.
+type page struct {
+	index     uint64
+	requested uint64
+	delivered uint64
+	data      [pageSize][]byte
 }
 
 // New returns the scheduler of bloom bit bit.
 func New(bit uint) *Scheduler {
-	return &Scheduler{bit: bit, entries: make(map[uint64]entry)}
+	return &Scheduler{bit: bit, pages: make(map[uint64]*page)}
 }
 
 // Bit returns the bloom bit the scheduler serves.
 func (s *Scheduler) Bit() uint { return s.bit }
+
+// page returns the page of section, creating it if create is set; otherwise it
+// may return nil. Call with s.mu held.
+func (s *Scheduler) page(section uint64, create bool) *page {
+	index := section / pageSize
+	p := s.last
+	if p == nil || p.index != index {
+		p = s.pages[index]
+		if p == nil {
+			if !create {
+				return nil
+			}
+			p = &page{index: index}
+			s.pages[index] = p
+		}
+		s.last = p
+	}
+	return p
+}
+
+// request marks section requested and returns its vector if delivered. Call
+// with s.mu held.
+func (s *Scheduler) request(section uint64) (data []byte, ok, first bool) {
+	p, mask := s.page(section, true), uint64(1)<<(section%pageSize)
+	if p.requested&mask == 0 {
+		p.requested |= mask
+		return nil, false, true
+	}
+	return p.data[section%pageSize], p.delivered&mask != 0, false
+}
 
 // Request registers a request for the vector of section. When the vector has
 // been delivered it returns it with ok set. Otherwise first reports whether this
@@ -46,12 +84,21 @@ func (s *Scheduler) Bit() uint { return s.bit }
 func (s *Scheduler) Request(section uint64) (data []byte, ok, first bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, found := s.entries[section]
-	if !found {
-		s.entries[section] = entry{}
-		return nil, false, true
+	return s.request(section)
+}
+
+// RequestAll is Request for every section of sections under one lock: it sets
+// cached[i] to the delivered vector of sections[i], or to nil when that vector
+// is still to come.
+func (s *Scheduler) RequestAll(sections []uint64, cached [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, section := range sections {
+		cached[i] = nil
+		if data, ok, _ := s.request(section); ok {
+			cached[i] = data
+		}
 	}
-	return e.data, e.delivered, false
 }
 
 // Deliver stores data[i] as the vector of sections[i] for every section that was
@@ -66,15 +113,16 @@ func (s *Scheduler) Deliver(sections []uint64, data [][]byte) int {
 		if i >= len(data) {
 			break
 		}
-		e, found := s.entries[section]
-		if !found || e.delivered {
+		p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
+		if p == nil || p.requested&mask == 0 || p.delivered&mask != 0 {
 			continue
 		}
-		e.data, e.delivered = data[i], true
-		if e.done != nil {
-			close(e.done)
+		p.data[section%pageSize] = data[i]
+		p.delivered |= mask
+		if c, ok := s.waiters[section]; ok {
+			close(c)
+			delete(s.waiters, section)
 		}
-		s.entries[section] = e
 		n++
 	}
 	return n
@@ -84,27 +132,37 @@ func (s *Scheduler) Deliver(sections []uint64, data [][]byte) int {
 func (s *Scheduler) Cached(section uint64) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.entries[section]
-	return e.data, e.delivered
+	p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
+	if p == nil || p.delivered&mask == 0 {
+		return nil, false
+	}
+	return p.data[section%pageSize], true
 }
+
+// closed is returned by Done for delivered sections.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Done returns a channel that is closed when the vector of section is delivered,
 // or nil when section was never requested (or was dropped by Reset).
 func (s *Scheduler) Done(section uint64) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, found := s.entries[section]
-	if !found {
+	p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
+	switch {
+	case p == nil || p.requested&mask == 0:
 		return nil
+	case p.delivered&mask != 0:
+		return closed
 	}
-	if e.done == nil {
-		e.done = make(chan struct{})
-		if e.delivered {
-			close(e.done)
+	c, ok := s.waiters[section]
+	if !ok {
+		if s.waiters == nil {
+			s.waiters = make(map[uint64]chan struct{})
 		}
-		s.entries[section] = e
+		c = make(chan struct{})
+		s.waiters[section] = c
 	}
-	return e.done
+	return c
 }
 
 // Reset drops the requests that were never delivered, so that a new round of
@@ -113,11 +171,14 @@ func (s *Scheduler) Done(section uint64) <-chan struct{} {
 func (s *Scheduler) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for section, e := range s.entries {
-		if !e.delivered {
-			delete(s.entries, section)
+	for index, p := range s.pages {
+		if p.delivered == 0 {
+			delete(s.pages, index)
 		}
+		p.requested = p.delivered
 	}
+	clear(s.waiters)
+	s.last = nil
 }
 
 // Run serves one requester: it reads section numbers from sections, sends the

@@ -1,0 +1,402 @@
+package matcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bloomsimd/bloomsimd/bitops"
+)
+
+// Source gives Scan the vectors of bloom bits, section by section.
+type Source interface {
+	// Bitsets fills dst[i] (pre-allocated, sectionSize/8 bytes) with the vector of
+	// bloom bit `bit` for section first+i.
+	Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error
+}
+
+// scanRunBytes bounds the bytes of one run's vectors of one bit, so that a
+// worker's five sets of buffers (40 KiB) stay close to its core's L1 cache.
+const scanRunBytes = 8 << 10
+
+// Scan matches blocks begin..end (inclusive) against vectors read from src and
+// calls emit with each match in ascending order, on the calling goroutine. It
+// splits the range into contiguous runs of sections evaluated in parallel by up
+// to GOMAXPROCS workers; each worker reads a bit's vectors for a run of sections
+// with one Bitsets call (a later group only for the sections still matching).
+// Scan returns nil when the range is done or emit returns false, ctx.Err() when
+// ctx is cancelled, and otherwise the first error of src in section order,
+// after emitting the matches of the runs before the failing one.
+func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit func(block uint64) bool) error {
+	if err := m.checkSectionSize(); err != nil {
+		return err
+	}
+	switch {
+	case begin > end:
+		return fmt.Errorf("matcher: scan range begins at %d, after its end %d", begin, end)
+	case src == nil:
+		return errors.New("matcher: nil Source")
+	case emit == nil:
+		return errors.New("matcher: nil emit function")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if len(m.groups) == 0 {
+		for block := begin; ; block++ {
+			if block%4096 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !emit(block) || block == end {
+				return ctx.Err()
+			}
+		}
+	}
+	first := begin / m.sectionSize
+	count := end/m.sectionSize - first + 1
+	vecBytes := int(m.sectionSize / 8)
+	procs := uint64(runtime.GOMAXPROCS(0))
+	runLen := min(uint64(maxRunLen(vecBytes)), (count+procs-1)/procs)
+	runs := (count + runLen - 1) / runLen
+	sc := &scan{m: m, src: src, begin: begin, end: end, first: first, count: count, runLen: runLen}
+	return sc.parallel(ctx, runs, int(min(procs, runs)-1), emit)
+}
+
+// scan is one Scan call: run r covers sections first+r*runLen onwards.
+type scan struct {
+	m          *Matcher
+	src        Source
+	begin, end uint64
+	first      uint64
+	count      uint64
+	runLen     uint64
+}
+
+// sections returns the first section of run r and how many sections it holds.
+func (sc *scan) sections(r uint64) (uint64, int) {
+	off := r * sc.runLen
+	return sc.first + off, int(min(sc.runLen, sc.count-off))
+}
+
+// runResult is the outcome of one run, handed from the goroutine that computed
+// it to the caller.
+type runResult struct {
+	blocks []uint64
+	err    error
+	seq    atomic.Uint64 // r+1 once run r is stored here
+	ready  chan struct{} // (buffered) poked after seq is stored
+}
+
+// resultSets keeps the result slots of finished Scans, with their blocks'
+// buffers, for the next ones.
+var resultSets sync.Pool
+
+func getResults(n int) []runResult {
+	if p, ok := resultSets.Get().(*[]runResult); ok && len(*p) == n {
+		return *p
+	}
+	results := make([]runResult, n)
+	for i := range results {
+		results[i].ready = make(chan struct{}, 1)
+	}
+	return results
+}
+
+// putResults keeps results once no helper uses them.
+func putResults(results []runResult) {
+	for i := range results {
+		r := &results[i]
+		r.blocks, r.err = r.blocks[:0], nil
+		r.seq.Store(0)
+		select {
+		case <-r.ready:
+		default:
+		}
+	}
+	resultSets.Put(&results)
+}
+
+// spins bounds how often a goroutine re-checks, yielding its core in between,
+// before it blocks. Blocking is expensive here: a goroutine readied by one that
+// keeps running waits in that one's run queue, and an idle core is slow to wake,
+// while what we wait for is usually a run that another core is finishing.
+const spins = 200
+
+// spinUntil yields until cond holds or spins runs out, and reports cond.
+func spinUntil(cond func() bool) bool {
+	for range spins {
+		if cond() {
+			return true
+		}
+		runtime.Gosched()
+	}
+	return cond()
+}
+
+// poke wakes a goroutine waiting on c, if any, without blocking.
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// parallel computes runs on the calling goroutine and on helpers goroutines.
+// Runs are claimed in order, and never more than len(results) ahead of the runs
+// emitted. The caller emits whatever is done, in order, and otherwise computes
+// the next run itself: on one core it never waits, and a run costs no hand-off
+// unless a helper computed it.
+func (sc *scan) parallel(ctx context.Context, runs uint64, helpers int, emit func(uint64) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	results := getResults(4 * (helpers + 1))
+	defer putResults(results)
+	var (
+		next    atomic.Uint64 // next run to claim
+		emitted atomic.Uint64 // runs emitted
+		space   = make(chan struct{}, 1)
+		wg      sync.WaitGroup
+	)
+	// claim returns the next run if it may be computed now.
+	claim := func() (r uint64, ok, finished bool) {
+		for {
+			r = next.Load()
+			if r >= runs {
+				return 0, false, true
+			}
+			if r >= emitted.Load()+uint64(len(results)) {
+				return 0, false, false
+			}
+			if next.CompareAndSwap(r, r+1) {
+				return r, true, false
+			}
+		}
+	}
+	compute := func(w *scanWorker, r uint64) {
+		res := &results[r%uint64(len(results))]
+		section, n := sc.sections(r)
+		res.blocks, res.err = w.scan(ctx, section, n, res.blocks[:0])
+		res.seq.Store(r + 1)
+		poke(res.ready)
+	}
+	for range helpers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := sc.newWorker()
+			defer w.release()
+			for ctx.Err() == nil {
+				r, ok, finished := claim()
+				if finished {
+					return
+				}
+				if ok {
+					compute(w, r)
+					continue
+				}
+				// Too far ahead: wait for the caller to emit.
+				ahead := func() bool { return next.Load() < emitted.Load()+uint64(len(results)) }
+				if !spinUntil(ahead) {
+					select {
+					case <-space:
+					case <-ctx.Done():
+					}
+				}
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	if helpers > 0 {
+		runtime.Gosched() // let a helper start on this core while another core picks us up
+	}
+	w := sc.newWorker()
+	defer w.release()
+	for e := uint64(0); e < runs; {
+		res := &results[e%uint64(len(results))]
+		if res.seq.Load() != e+1 {
+			if r, ok, _ := claim(); ok {
+				compute(w, r)
+				continue
+			}
+			done := func() bool { return res.seq.Load() == e+1 }
+			for !spinUntil(done) {
+				select {
+				case <-res.ready:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+		if res.err != nil {
+			return res.err
+		}
+		for _, b := range res.blocks {
+			if !emit(b) {
+				return nil
+			}
+		}
+		e++
+		emitted.Store(e)
+		poke(space)
+	}
+	return ctx.Err()
+}
+
+// scanWorker holds one worker's buffers, each set runLen vectors: the three
+// vectors of a clause, the OR of a group and the running result.
+type scanWorker struct {
+	sc       *scan
+	vecBytes int
+	bits     [3][][]byte
+	acc      [][]byte
+	run      [][]byte
+	alive    []bool
+}
+
+// workers keeps scanWorkers between Scans: their buffers are the only memory a
+// Scan needs.
+var workers sync.Pool
+
+// newWorker returns a worker with buffers for runs of up to maxRunLen sections.
+func (sc *scan) newWorker() *scanWorker {
+	vb := int(sc.m.sectionSize / 8)
+	if w, ok := workers.Get().(*scanWorker); ok && w.vecBytes == vb {
+		w.sc = sc
+		return w
+	}
+	n := maxRunLen(vb)
+	slab := make([]byte, 5*n*vb)
+	vecs := func() [][]byte {
+		v := make([][]byte, n)
+		for i := range v {
+			v[i], slab = slab[:vb:vb], slab[vb:]
+		}
+		return v
+	}
+	w := &scanWorker{sc: sc, vecBytes: vb, alive: make([]bool, n)}
+	for k := range w.bits {
+		w.bits[k] = vecs()
+	}
+	w.acc, w.run = vecs(), vecs()
+	return w
+}
+
+func (w *scanWorker) release() {
+	w.sc = nil
+	workers.Put(w)
+}
+
+// maxRunLen is the longest run for vectors of vb bytes.
+func maxRunLen(vb int) int { return max(1, scanRunBytes/vb) }
+
+// scan evaluates the n sections from section and appends their matching blocks
+// within the scan's range to blocks.
+func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []uint64) ([]uint64, error) {
+	m := w.sc.m
+	alive := w.alive[:n]
+	for i := range alive {
+		alive[i] = true
+	}
+	for g := range m.groups {
+		if err := ctx.Err(); err != nil {
+			return blocks, err
+		}
+		grp := &m.groups[g]
+		dst := w.acc
+		if g == 0 {
+			dst = w.run
+		}
+		for ci, c := range grp.clauses {
+			var in [3][][]byte
+			for k := range in {
+				if k > 0 && c[k] == c[k-1] { // a clause may hash to a bit twice
+					in[k] = in[k-1]
+					continue
+				}
+				if k == 2 && c[2] == c[0] {
+					in[2] = in[0]
+					continue
+				}
+				in[k] = w.bits[k]
+				if err := w.fetch(ctx, m.bits[grp.bits[c[k]]], section, alive, in[k]); err != nil {
+					return blocks, err
+				}
+			}
+			for i, ok := range alive {
+				if !ok {
+					continue
+				}
+				if ci == 0 {
+					bitops.And3(dst[i], in[0][i], in[1][i], in[2][i])
+				} else {
+					bitops.OrAnd3(dst[i], in[0][i], in[1][i], in[2][i])
+				}
+			}
+		}
+		left := false
+		for i, ok := range alive {
+			if !ok {
+				continue
+			}
+			if g == 0 {
+				alive[i] = bitops.TestBytes(w.run[i])
+			} else {
+				alive[i] = bitops.AndInto(w.run[i], w.acc[i])
+			}
+			left = left || alive[i]
+		}
+		if !left {
+			return blocks, nil
+		}
+	}
+	for i, ok := range alive {
+		if !ok {
+			continue
+		}
+		sec := section + uint64(i)
+		first, last := m.sectionBlocks(sec, w.sc.begin, w.sc.end)
+		start := len(blocks)
+		blocks = bitops.AppendSetBits(blocks, w.run[i], sec*m.sectionSize)
+		if first != sec*m.sectionSize || last-first != m.sectionSize-1 {
+			blocks = append(blocks[:start], clip(blocks[start:], first, last)...)
+		}
+	}
+	return blocks, nil
+}
+
+// fetch reads the vectors of bit for the alive sections from section on into
+// dst, with one Bitsets call per contiguous stretch of alive sections.
+func (w *scanWorker) fetch(ctx context.Context, bit uint, section uint64, alive []bool, dst [][]byte) error {
+	for i := 0; i < len(alive); {
+		if !alive[i] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(alive) && alive[j] {
+			j++
+		}
+		if err := w.sc.src.Bitsets(ctx, bit, section+uint64(i), dst[i:j]); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// clip keeps the blocks within [first, last], in place. (In the last section of
+// the uint64 range, block numbers past the end wrap around to small ones.)
+func clip(blocks []uint64, first, last uint64) []uint64 {
+	out := blocks[:0]
+	for _, b := range blocks {
+		if first <= b && b <= last {
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+package matcher
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/bloomsimd/bloomsimd/internal/impltest"
+)
+
+// testSource serves testVector, optionally failing at one section and counting
+// its calls.
+type testSource struct {
+	size    uint64
+	failAt  uint64 // fail a read that covers this section, if failErr is set
+	failErr error
+	calls   *atomic.Int64
+	cancel  func() // called when a read covers failAt, if set
+}
+
+func (s testSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	if s.calls != nil {
+		s.calls.Add(1)
+	}
+	if first <= s.failAt && s.failAt < first+uint64(len(dst)) {
+		if s.failErr != nil {
+			return s.failErr
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+	}
+	for i := range dst {
+		if len(dst[i]) != int(s.size/8) {
+			return errors.New("dst of the wrong length")
+		}
+		copy(dst[i], testVector(bit, first+uint64(i), s.size))
+	}
+	return nil
+}
+
+func scanAll(m *Matcher, begin, end uint64, src Source) ([]uint64, error) {
+	var out []uint64
+	err := m.Scan(context.Background(), begin, end, src, func(b uint64) bool {
+		out = append(out, b)
+		return true
+	})
+	return out, err
+}
+
+// Scan against the plain reference on random filters, with every kernel
+// implementation, on one core and on all of them.
+func TestScanRandom(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 4
+	}
+	impltest.Run(t, func(t *testing.T) {
+		for _, procs := range []int{1, max(2, runtime.GOMAXPROCS(0))} {
+			prev := runtime.GOMAXPROCS(procs)
+			rng := rand.New(rand.NewPCG(3, 4))
+			for range rounds {
+				groups := randomGroups(rng, []int{1 + rng.IntN(3), 1 + rng.IntN(3), rng.IntN(2) + 1}[:1+rng.IntN(3)], 40)
+				begin := rng.Uint64N(20000)
+				end := begin + rng.Uint64N(300000)
+				m := newMatcher(testSectionSize, groups)
+				got, err := scanAll(m, begin, end, testSource{size: testSectionSize})
+				if want := expected(groups, begin, end); err != nil || !slices.Equal(got, want) {
+					t.Fatalf("procs %d, groups %v, %d..%d: %d matches (err %v), want %d", procs, groups, begin, end, len(got), err, len(want))
+				}
+			}
+			runtime.GOMAXPROCS(prev)
+		}
+	})
+}
+
+func TestScanWildcardAll(t *testing.T) {
+	t.Parallel()
+	m := NewMatcher(testSectionSize, [][][]byte{nil, {}})
+	got, err := scanAll(m, 5, 10004, testSource{size: testSectionSize})
+	if err != nil || len(got) != 10000 || got[0] != 5 || got[9999] != 10004 {
+		t.Fatalf("%d matches, err %v", len(got), err)
+	}
+}
+
+// emit returning false stops the scan at once.
+func TestScanStop(t *testing.T) {
+	t.Parallel()
+	m := newMatcher(testSectionSize, [][][3]uint{{{2, 3, 3}}})
+	var n int
+	err := m.Scan(context.Background(), 0, 1<<40, testSource{size: testSectionSize}, func(uint64) bool {
+		n++
+		return n < 10
+	})
+	if err != nil || n != 10 {
+		t.Fatalf("n %d, err %v", n, err)
+	}
+}
+
+// A Source error: returned, after the matches of every earlier section.
+func TestScanSourceError(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("read failed")
+	groups := [][][3]uint{{{2, 3, 3}}, {{5, 5, 5}}}
+	m := newMatcher(testSectionSize, groups)
+	for _, failAt := range []uint64{0, 3, 100} {
+		got, err := scanAll(m, 0, 200*testSectionSize, testSource{size: testSectionSize, failAt: failAt, failErr: boom})
+		if err != boom {
+			t.Fatalf("failAt %d: err %v", failAt, err)
+		}
+		if len(got) > 0 && got[len(got)-1] >= failAt*testSectionSize {
+			t.Fatalf("failAt %d: match %d at or after the failing section", failAt, got[len(got)-1])
+		}
+		if !slices.Equal(got, expected(groups, 0, 200*testSectionSize)[:len(got)]) {
+			t.Fatalf("failAt %d: %d matches, not the first ones", failAt, len(got))
+		}
+	}
+}
+
+// Cancelling ctx mid-scan returns ctx.Err().
+func TestScanCancel(t *testing.T) {
+	t.Parallel()
+	m := newMatcher(testSectionSize, [][][3]uint{{{2, 3, 3}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	err := m.Scan(ctx, 0, 1<<40, testSource{size: testSectionSize, failAt: 50, cancel: cancel}, func(uint64) bool { return true })
+	if err != context.Canceled {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	cancel()
+	if err := m.Scan(ctx, 0, 100, testSource{size: testSectionSize}, func(uint64) bool { return true }); err != context.Canceled {
+		t.Fatalf("cancelled before the start: err %v", err)
+	}
+}
+
+// Later groups are read only for sections the earlier ones left alive: with a
+// first group that never matches, only its three bits are read.
+func TestScanLazyGroups(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	// Bit 1<<20 sets only block 0 of the whole range, in section 0.
+	m := newMatcher(testSectionSize, [][][3]uint{{{1 << 20, 1 << 20, 1 << 20}}, {{2, 3, 5}}})
+	got, err := scanAll(m, 0, 64*testSectionSize-1, testSource{size: testSectionSize, calls: &calls})
+	if err != nil || !slices.Equal(got, []uint64{0}) {
+		t.Fatalf("got %v, err %v", got, err)
+	}
+	// One read of the first group's bit per run, and one for each bit of the
+	// second group for section 0 only.
+	if n := calls.Load(); n > 64+3 {
+		t.Fatalf("%d Source reads", n)
+	}
+}
