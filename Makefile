@@ -8,14 +8,14 @@ GO        ?= go
 # Packages with kernels: their test binaries also run under emulated CPUs.
 KERNEL_PKGS := ./bitops ./rotate
 FUZZTIME  ?= 30s
-TMP       := $(shell mktemp -d 2>/dev/null || echo /tmp/bloomsimd)
+TMP       := $(CURDIR)/.tmp
 
-.PHONY: all test test-native test-purego test-race test-arm64 test-x86-cpus test-bench \
+.PHONY: all test test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
         vet generate check-generate bench fuzz clean
 
 all: test
 
-test: vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench
+test: vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench test-fuzz
 	@echo "make test: all passed"
 
 vet:
@@ -42,7 +42,7 @@ test-x86-cpus:
 		echo "SKIPPED: qemu-x86_64 not installed (apt-get install qemu-user): no Haswell/Nehalem run"; exit 0; fi; \
 	set -e; for pkg in $(KERNEL_PKGS); do \
 		[ -d $$pkg ] || continue; \
-		$(GO) test -c -o $(TMP)/kernels.test $$pkg; \
+		mkdir -p $(TMP); $(GO) test -c -o $(TMP)/kernels.test $$pkg; \
 		echo "== $$pkg on qemu -cpu Haswell (expect avx2)"; \
 		(cd $$pkg && BLOOMSIMD_EXPECT_IMPL=avx2 qemu-x86_64 -cpu Haswell $(TMP)/kernels.test -test.short -test.count=1 2>&1 | $(QEMU_QUIET)); \
 		echo "== $$pkg on qemu -cpu Nehalem (expect generic)"; \
@@ -77,8 +77,18 @@ check-generate: generate
 bench:
 	cd bench && $(GO) run ./cmd/benchall
 
+# A fixed number of executions of every fuzz target (the checked-in seed corpus
+# first): the decoders against go-ethereum's, the Generator against a reference.
+test-fuzz:
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime 20000x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzCompress$$' -fuzztime 5000x .
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGenerator$$' -fuzztime 2000x ./rotate
+
+# Longer fuzzing: FUZZTIME per target (make fuzz FUZZTIME=10m).
 fuzz:
-	@echo "fuzzing each target for $(FUZZTIME)"
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) .
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzCompress$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzGenerator$$' -fuzztime $(FUZZTIME) ./rotate
 
 clean:
 	rm -rf $(TMP)
