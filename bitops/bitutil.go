@@ -11,9 +11,9 @@ func ANDBytes(dst, a, b []byte) int {
 		return 0
 	}
 	_ = dst[n-1]
-	k, m := blocks(n)
+	m := blockBytes(n)
 	if m > 0 {
-		k.and(&dst[0], &a[0], &b[0], m)
+		andBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n
 		}
@@ -30,9 +30,9 @@ func ORBytes(dst, a, b []byte) int {
 		return 0
 	}
 	_ = dst[n-1]
-	k, m := blocks(n)
+	m := blockBytes(n)
 	if m > 0 {
-		k.or(&dst[0], &a[0], &b[0], m)
+		orBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n
 		}
@@ -56,9 +56,9 @@ func XORBytes(dst, a, b []byte) int {
 	if inexactOverlap(dst[:n], a[:n]) || inexactOverlap(dst[:n], b[:n]) {
 		panic("bitops.XORBytes: invalid overlap")
 	}
-	k, m := blocks(n)
+	m := blockBytes(n)
 	if m > 0 {
-		k.xor(&dst[0], &a[0], &b[0], m)
+		xorBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n
 		}
@@ -77,8 +77,8 @@ func inexactOverlap(x, y []byte) bool {
 
 // TestBytes reports whether any byte of p is non-zero.
 func TestBytes(p []byte) bool {
-	k, m := blocks(len(p))
-	if m > 0 && k.test(&p[0], m) {
+	m := blockBytes(len(p))
+	if m > 0 && testBlocks(&p[0], m) {
 		return true
 	}
 	return m < len(p) && anySetGeneric(p[m:])

@@ -7,24 +7,79 @@ import (
 	"github.com/bloomsimd/bloomsimd/internal/cpu"
 )
 
-// vector holds the block kernels of each level; the generic level has none.
-var vector = [cpu.AVX512 + 1]blockKernels{
-	cpu.AVX2: {
-		and: asm.AndAVX2, or: asm.OrAVX2, xor: asm.XorAVX2, test: asm.TestAVX2,
-		popcount: asm.PopcountAVX2, and3: asm.And3AVX2, orAnd3: asm.OrAnd3AVX2,
-		orInto: asm.OrIntoAVX2, andInto: asm.AndIntoAVX2,
-	},
-	cpu.AVX512: {
-		and: asm.AndAVX512, or: asm.OrAVX512, xor: asm.XorAVX512, test: asm.TestAVX512,
-		popcount: asm.PopcountAVX512, and3: asm.And3AVX512, orAnd3: asm.OrAnd3AVX512,
-		orInto: asm.OrIntoAVX512, andInto: asm.AndIntoAVX512,
-	},
+// hasKernels: this build has vector kernels (AVX2 and AVX-512).
+const hasKernels = true
+
+// The *Blocks functions run the active level's kernel on n bytes, a positive
+// multiple of 64. blockBytes never hands them work on the generic level.
+
+func andBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.AndAVX512(dst, a, b, n)
+	} else {
+		asm.AndAVX2(dst, a, b, n)
+	}
 }
 
-func init() {
-	// VPOPCNTQ is an extension of its own (Ice Lake, Zen 4 on); without it the AVX2
-	// nibble lookup counts.
-	if !cpu.Has.VPOPCNTDQ {
-		vector[cpu.AVX512].popcount = asm.PopcountAVX2
+func orBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrAVX512(dst, a, b, n)
+	} else {
+		asm.OrAVX2(dst, a, b, n)
 	}
+}
+
+func xorBlocks(dst, a, b *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.XorAVX512(dst, a, b, n)
+	} else {
+		asm.XorAVX2(dst, a, b, n)
+	}
+}
+
+func testBlocks(p *byte, n int) bool {
+	if cpu.Active == cpu.AVX512 {
+		return asm.TestAVX512(p, n)
+	}
+	return asm.TestAVX2(p, n)
+}
+
+// popcountBlocks uses VPOPCNTQ, an extension of its own (Ice Lake, Zen 4 on);
+// without it the AVX2 nibble lookup counts.
+func popcountBlocks(p *byte, n int) int {
+	if cpu.Active == cpu.AVX512 && cpu.Has.VPOPCNTDQ {
+		return asm.PopcountAVX512(p, n)
+	}
+	return asm.PopcountAVX2(p, n)
+}
+
+func and3Blocks(dst, a, b, c *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.And3AVX512(dst, a, b, c, n)
+	} else {
+		asm.And3AVX2(dst, a, b, c, n)
+	}
+}
+
+func orAnd3Blocks(dst, a, b, c *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrAnd3AVX512(dst, a, b, c, n)
+	} else {
+		asm.OrAnd3AVX2(dst, a, b, c, n)
+	}
+}
+
+func orIntoBlocks(dst, src *byte, n int) {
+	if cpu.Active == cpu.AVX512 {
+		asm.OrIntoAVX512(dst, src, n)
+	} else {
+		asm.OrIntoAVX2(dst, src, n)
+	}
+}
+
+func andIntoBlocks(dst, src *byte, n int) bool {
+	if cpu.Active == cpu.AVX512 {
+		return asm.AndIntoAVX512(dst, src, n)
+	}
+	return asm.AndIntoAVX2(dst, src, n)
 }

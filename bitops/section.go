@@ -9,9 +9,9 @@ package bitops
 func And3(dst, a, b, c []byte) {
 	n := len(dst)
 	a, b, c = head(a, n), head(b, n), head(c, n)
-	k, m := blocks(n)
+	m := blockBytes(n)
 	if m > 0 {
-		k.and3(&dst[0], &a[0], &b[0], &c[0], m)
+		and3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
 		if m == n {
 			return
 		}
@@ -23,9 +23,9 @@ func And3(dst, a, b, c []byte) {
 func OrAnd3(dst, a, b, c []byte) {
 	n := len(dst)
 	a, b, c = head(a, n), head(b, n), head(c, n)
-	k, m := blocks(n)
+	m := blockBytes(n)
 	if m > 0 {
-		k.orAnd3(&dst[0], &a[0], &b[0], &c[0], m)
+		orAnd3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
 		if m == n {
 			return
 		}
@@ -36,9 +36,9 @@ func OrAnd3(dst, a, b, c []byte) {
 // OrInto sets dst |= src.
 func OrInto(dst, src []byte) {
 	src = head(src, len(dst))
-	k, m := blocks(len(dst))
+	m := blockBytes(len(dst))
 	if m > 0 {
-		k.orInto(&dst[0], &src[0], m)
+		orIntoBlocks(&dst[0], &src[0], m)
 		if m == len(dst) {
 			return
 		}
@@ -50,10 +50,10 @@ func OrInto(dst, src []byte) {
 // same pass.
 func AndInto(dst, src []byte) bool {
 	src = head(src, len(dst))
-	k, m := blocks(len(dst))
+	m := blockBytes(len(dst))
 	left := false
 	if m > 0 {
-		left = k.andInto(&dst[0], &src[0], m)
+		left = andIntoBlocks(&dst[0], &src[0], m)
 		if m == len(dst) {
 			return left
 		}
@@ -63,10 +63,10 @@ func AndInto(dst, src []byte) bool {
 
 // Popcount returns the number of set bits in p.
 func Popcount(p []byte) int {
-	k, m := blocks(len(p))
+	m := blockBytes(len(p))
 	c := 0
 	if m > 0 {
-		c = k.popcount(&p[0], m)
+		c = popcountBlocks(&p[0], m)
 	}
 	return c + popcountGeneric(p[m:])
 }
