@@ -81,16 +81,20 @@ func summarize(path string) ([]*layerSummary, error) {
 		if l == "" {
 			continue
 		}
-		impl, rest := "", []string{string(base)}
+		impl, rest, cores := "", []string{string(base)}, "1"
 		for _, p := range parts {
 			ps := string(p)
 			switch {
 			case strings.HasPrefix(ps, "/impl="):
 				impl = strings.TrimPrefix(ps, "/impl=")
-			case strings.HasPrefix(ps, "-"): // GOMAXPROCS suffix
+			case strings.HasPrefix(ps, "-"): // GOMAXPROCS suffix, absent for 1
+				cores = strings.TrimPrefix(ps, "-")
 			default:
 				rest = append(rest, strings.TrimPrefix(ps, "/"))
 			}
+		}
+		if layerByName(l).cpus != "" { // measured at several GOMAXPROCS: keep them apart
+			rest = append(rest, "cores="+cores)
 		}
 		if impl == "" {
 			continue
@@ -129,6 +133,15 @@ func layerOf(bench string) string {
 		}
 	}
 	return ""
+}
+
+func layerByName(name string) layer {
+	for _, l := range layers {
+		if l.name == name {
+			return l
+		}
+	}
+	return layer{}
 }
 
 func median(v []float64) float64 {
