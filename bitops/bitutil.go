@@ -75,15 +75,6 @@ func inexactOverlap(x, y []byte) bool {
 	return x0 != y0 && x0 <= y1 && y0 <= x1
 }
 
-// TestBytes reports whether any byte of p is non-zero.
-func TestBytes(p []byte) bool {
-	m := blockBytes(len(p))
-	if m > 0 && testBlocks(&p[0], m) {
-		return true
-	}
-	return m < len(p) && anySetGeneric(p[m:])
-}
-
 // head returns p[:n], panicking with an index-out-of-range runtime error when
 // len(p) < n (p[:n] alone would silently reach into the capacity past len).
 func head(p []byte, n int) []byte {
