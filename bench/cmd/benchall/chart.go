@@ -70,7 +70,7 @@ func chart(sums []*layerSummary, base string) error {
 		bars.Offset = barWidth * (vg.Length(i) - vg.Length(len(series)-1)/2)
 		p.Add(bars)
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true // the first layer (bitops) has the shortest bars
 	p.Y.Min = math.Min(p.Y.Min, -0.3)
 	p.Y.Max = math.Ceil(p.Y.Max) + 0.5 // room for the legend
 	p.NominalX(names...)

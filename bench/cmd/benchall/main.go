@@ -42,7 +42,7 @@ var layers = []layer{
 }
 
 func main() {
-	count := flag.Int("count", 5, "runs of each benchmark (benchstat wants at least 5 for medians and confidence)")
+	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a 95% confidence interval)")
 	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e)")
 	out := flag.String("out", "", "raw output file (default results/<cpu>-<go>.txt)")
 	flag.Parse()
