@@ -3,8 +3,11 @@ package bitops
 import "unsafe"
 
 // ANDBytes sets dst[i] = a[i] & b[i] for i < n = min(len(a), len(b)) and returns n.
-// Like go-ethereum's bitutil.ANDBytes it panics when len(dst) < n; unlike it, the
-// panic comes before anything is written.
+// It panics when len(dst) < n, before writing anything. (go-ethereum's ANDBytes
+// panics too after writing part of dst, except on amd64 when dst's capacity
+// holds n bytes: there it writes past len(dst).) dst may be a or b exactly;
+// buffers that overlap otherwise give unspecified results, as in go-ethereum
+// (whose results depend on its word size).
 func ANDBytes(dst, a, b []byte) int {
 	n := min(len(a), len(b))
 	if n == 0 {
@@ -13,6 +16,11 @@ func ANDBytes(dst, a, b []byte) int {
 	_ = dst[n-1]
 	m := blockBytes(n)
 	if m > 0 {
+		if raceEnabled {
+			raceRead(a[:m])
+			raceRead(b[:m])
+			raceWrite(dst[:m])
+		}
 		andBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n
@@ -23,7 +31,7 @@ func ANDBytes(dst, a, b []byte) int {
 }
 
 // ORBytes sets dst[i] = a[i] | b[i] for i < n = min(len(a), len(b)) and returns n.
-// It panics when len(dst) < n, before writing anything.
+// It panics when len(dst) < n, before writing anything; overlaps as for ANDBytes.
 func ORBytes(dst, a, b []byte) int {
 	n := min(len(a), len(b))
 	if n == 0 {
@@ -32,6 +40,11 @@ func ORBytes(dst, a, b []byte) int {
 	_ = dst[n-1]
 	m := blockBytes(n)
 	if m > 0 {
+		if raceEnabled {
+			raceRead(a[:m])
+			raceRead(b[:m])
+			raceWrite(dst[:m])
+		}
 		orBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n
@@ -58,6 +71,11 @@ func XORBytes(dst, a, b []byte) int {
 	}
 	m := blockBytes(n)
 	if m > 0 {
+		if raceEnabled {
+			raceRead(a[:m])
+			raceRead(b[:m])
+			raceWrite(dst[:m])
+		}
 		xorBlocks(&dst[0], &a[0], &b[0], m)
 		if m == n {
 			return n

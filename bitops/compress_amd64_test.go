@@ -33,3 +33,7 @@ func TestCompressWithoutVBMI2(t *testing.T) {
 		t.Fatal("AVX-512 compression kernels selected without VBMI2")
 	}
 }
+
+// maskedTails reports whether the active compression kernels take a vector's
+// tail too (the AVX-512 ones, with masked loads and stores).
+func maskedTails() bool { return compressAVX512() }

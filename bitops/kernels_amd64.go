@@ -44,6 +44,9 @@ func xorBlocks(dst, a, b *byte, n int) {
 func TestBytes(p []byte) bool {
 	m := blockBytes(len(p))
 	if m > 0 {
+		if raceEnabled {
+			raceRead(p[:m])
+		}
 		var set bool
 		if cpu.Active == cpu.AVX512 {
 			set = asm.TestAVX512(&p[0], m)

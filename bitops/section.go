@@ -11,6 +11,12 @@ func And3(dst, a, b, c []byte) {
 	a, b, c = head(a, n), head(b, n), head(c, n)
 	m := blockBytes(n)
 	if m > 0 {
+		if raceEnabled {
+			raceRead(a[:m])
+			raceRead(b[:m])
+			raceRead(c[:m])
+			raceWrite(dst[:m])
+		}
 		and3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
 		if m == n {
 			return
@@ -25,6 +31,12 @@ func OrAnd3(dst, a, b, c []byte) {
 	a, b, c = head(a, n), head(b, n), head(c, n)
 	m := blockBytes(n)
 	if m > 0 {
+		if raceEnabled {
+			raceRead(a[:m])
+			raceRead(b[:m])
+			raceRead(c[:m])
+			raceWrite(dst[:m])
+		}
 		orAnd3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
 		if m == n {
 			return
@@ -38,6 +50,10 @@ func OrInto(dst, src []byte) {
 	src = head(src, len(dst))
 	m := blockBytes(len(dst))
 	if m > 0 {
+		if raceEnabled {
+			raceRead(src[:m])
+			raceWrite(dst[:m])
+		}
 		orIntoBlocks(&dst[0], &src[0], m)
 		if m == len(dst) {
 			return
@@ -53,6 +69,10 @@ func AndInto(dst, src []byte) bool {
 	m := blockBytes(len(dst))
 	left := false
 	if m > 0 {
+		if raceEnabled {
+			raceRead(src[:m])
+			raceWrite(dst[:m])
+		}
 		left = andIntoBlocks(&dst[0], &src[0], m)
 		if m == len(dst) {
 			return left
@@ -66,6 +86,9 @@ func Popcount(p []byte) int {
 	m := blockBytes(len(p))
 	c := 0
 	if m > 0 {
+		if raceEnabled {
+			raceRead(p[:m])
+		}
 		c = popcountBlocks(&p[0], m)
 	}
 	return c + popcountGeneric(p[m:])

@@ -16,8 +16,10 @@ var (
 	ErrNotGenerated = errors.New("bloom not fully generated yet")
 	// ErrBloomBitOutOfBounds: Bitset's bit index is 2048 or more.
 	ErrBloomBitOutOfBounds = errors.New("bloom bit out of bounds")
-	// ErrSectionsTooLarge: the bit matrix would not fit in memory (go-ethereum
-	// panics in make instead).
+	// ErrSectionsTooLarge: the bit matrix would be larger than Go can allocate
+	// (more than 128 TiB, or than the address space of a 32-bit platform), where
+	// go-ethereum panics in make. Smaller ones that do not fit in memory still fail
+	// as any allocation does.
 	ErrSectionsTooLarge = errors.New("section count too large")
 )
 
@@ -59,7 +61,7 @@ func NewGenerator(sections uint) (*Generator, error) {
 		return nil, ErrSectionCount
 	}
 	width := sections / 8
-	if width > uint(maxInt)/BloomBitLength {
+	if width > maxMatrixBytes/BloomBitLength {
 		return nil, ErrSectionsTooLarge
 	}
 	return &Generator{
@@ -69,7 +71,9 @@ func NewGenerator(sections uint) (*Generator, error) {
 	}, nil
 }
 
-const maxInt = int(^uint(0) >> 1)
+// maxMatrixBytes is below the largest allocation Go makes: 2^47-1 on 64-bit
+// platforms (Go allocates at most 2^48 bytes), 2^31-1 on 32-bit ones.
+const maxMatrixBytes = ^uint(0) >> 1 >> (16 * (^uint(0) >> 63))
 
 // AddBloom adds the bloom of block index; blocks must come in order from 0. A
 // go-ethereum types.Bloom passes as it is. Every 8th bloom rotates the group of

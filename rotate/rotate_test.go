@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -256,6 +257,12 @@ func TestGeneratorErrors(t *testing.T) {
 	for _, n := range []uint{1, 7, 9, 4095} {
 		if g, err := NewGenerator(n); err != ErrSectionCount || g != nil {
 			t.Errorf("NewGenerator(%d) = %v, %v; want nil, %v", n, g, err, ErrSectionCount)
+		}
+	}
+	if bits.UintSize == 64 { // 2^50 blooms: a 2^47-byte matrix, more than Go allocates
+		huge := uint(1) << (bits.UintSize - 14)
+		if _, err := NewGenerator(huge); err != ErrSectionsTooLarge {
+			t.Errorf("NewGenerator(%d) error %v, want %v", huge, err, ErrSectionsTooLarge)
 		}
 	}
 	if _, err := NewGenerator(^uint(0) &^ 7); err != ErrSectionsTooLarge {

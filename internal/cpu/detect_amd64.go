@@ -13,9 +13,11 @@ func detect() (Level, Features) {
 		VPOPCNTDQ: c.Supports(cpuid.AVX512VPOPCNTDQ),
 	}
 	switch {
-	case c.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL):
+	// Each level also runs the kernels of the levels below it, and the kernels use
+	// BMI2 (BZHI, SHRX) and POPCNT: a virtual CPU that hides them gets a lower level.
+	case c.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX2, cpuid.BMI2, cpuid.POPCNT):
 		return AVX512, f
-	case c.Supports(cpuid.AVX2, cpuid.BMI2):
+	case c.Supports(cpuid.AVX2, cpuid.BMI2, cpuid.POPCNT):
 		// AVX-512 extensions are unusable without AVX-512 itself; GFNI keeps its VEX form.
 		return AVX2, Features{GFNI: f.GFNI && c.Supports(cpuid.AVX)}
 	default:

@@ -36,7 +36,7 @@ func Bench(b *testing.B, f func(b *testing.B)) {
 }
 
 // CheckExpected fails t when BLOOMSIMD_EXPECT_IMPL names an implementation other
-// than the one selected at start-up. make test sets it when it runs the test
+// than the best one this CPU runs (cpu.Best, before any BLOOMSIMD_IMPL lowering). make test sets it when it runs the test
 // binaries under emulated CPUs (qemu-x86_64 -cpu Haswell must select avx2).
 func CheckExpected(t *testing.T) {
 	want := os.Getenv("BLOOMSIMD_EXPECT_IMPL")
