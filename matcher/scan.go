@@ -11,7 +11,9 @@ import (
 	"github.com/bloomsimd/bloomsimd/bitops"
 )
 
-// Source gives Scan the vectors of bloom bits, section by section.
+// Source gives Scan the vectors of bloom bits, section by section. Scan calls
+// Bitsets from up to GOMAXPROCS goroutines at once, so a Source must be safe for
+// concurrent use.
 type Source interface {
 	// Bitsets fills dst[i] (pre-allocated, sectionSize/8 bytes) with the vector of
 	// bloom bit `bit` for section first+i.

@@ -601,10 +601,16 @@ func (s *MatcherSession) AllocateSections(bit uint, count int) []uint64 {
 // an error. Delivered vectors are kept by the Matcher for its later sessions and
 // must not be modified afterwards.
 func (s *MatcherSession) DeliverSections(bit uint, sections []uint64, bitsets [][]byte) {
+	s.deliver(bit, sections, bitsets, true)
+}
+
+// deliver is DeliverSections; answer tells whether the call counts as the answer
+// to an allocation (as every DeliverSections call does in go-ethereum).
+func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, answer bool) {
 	idx, known := s.m.bitIndex[bit]
 	var bad error
 	s.mu.Lock()
-	if s.allocs > 0 {
+	if answer && s.allocs > 0 {
 		s.allocs--
 		if s.allocs == 0 && s.quitting {
 			s.cond.Broadcast()
@@ -702,7 +708,7 @@ func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan 
 		case mux <- request:
 			request <- &Retrieval{Bit: bit, Sections: sections, Context: s.ctx}
 			result := <-request
-			s.DeliverSections(bit, sections, result.Bitsets)
+			s.deliverReply(bit, sections, result)
 			if result.Error != nil {
 				s.fail(result.Error, false)
 				s.Close()
@@ -710,4 +716,23 @@ func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan 
 			}
 		}
 	}
+}
+
+// deliverReply hands in a retriever's reply to a request for sections of bit.
+// Like go-ethereum it delivers the vectors for the Bit and Sections the reply
+// names, so a retriever may answer in another order; requested sections that the
+// reply leaves out are queued again, where go-ethereum would wait for them forever.
+func (s *MatcherSession) deliverReply(bit uint, sections []uint64, reply *Retrieval) {
+	if reply.Bit == bit && slices.Equal(reply.Sections, sections) {
+		s.DeliverSections(bit, sections, reply.Bitsets)
+		return
+	}
+	var missing []uint64
+	for _, section := range sections {
+		if reply.Bit != bit || !slices.Contains(reply.Sections, section) {
+			missing = append(missing, section)
+		}
+	}
+	s.deliver(reply.Bit, reply.Sections, reply.Bitsets, false)
+	s.DeliverSections(bit, missing, nil)
 }

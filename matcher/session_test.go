@@ -429,3 +429,43 @@ func TestMatcherOddReplies(t *testing.T) {
 		t.Fatal("results open after Close")
 	}
 }
+
+// Replies are delivered for the Sections they name, as in go-ethereum: a
+// retriever may answer in another order, or answer only some of the sections
+// (the others are asked for again).
+func TestMatcherReorderedReplies(t *testing.T) {
+	t.Parallel()
+	groups := [][][3]uint{{{2, 3, 3}, {9, 9, 9}}, {{5, 5, 7}}}
+	want := expected(groups, 0, 40*testSectionSize)
+	var odd, multi atomic.Int32
+	for name, answer := range map[string]func(*Retrieval){
+		"reversed": func(task *Retrieval) {
+			if len(task.Sections) > 1 {
+				multi.Add(1)
+			}
+			vectorsOf(testSectionSize)(task)
+			task.Sections = slices.Clone(task.Sections)
+			slices.Reverse(task.Sections)
+			slices.Reverse(task.Bitsets)
+		},
+		"first half": func(task *Retrieval) {
+			vectorsOf(testSectionSize)(task)
+			n := (len(task.Sections) + 1) / 2
+			task.Sections, task.Bitsets = task.Sections[:n], task.Bitsets[:n]
+		},
+		"other bit": func(task *Retrieval) {
+			if task.Bit == 3 && odd.Add(1)%2 == 1 { // every other request for bit 3 answered as bit 9
+				task.Bit = 9
+			}
+			vectorsOf(testSectionSize)(task)
+		},
+	} {
+		got, err := runSession(t, newMatcher(testSectionSize, groups), 0, 40*testSectionSize, answer)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: %d matches (err %v), want %d", name, len(got), err, len(want))
+		}
+	}
+	if multi.Load() == 0 {
+		t.Error("no request asked for more than one section: reversing tested nothing")
+	}
+}
