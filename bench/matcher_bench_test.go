@@ -115,6 +115,9 @@ func benchGethMultiplex(b *testing.B, c matcherCase) {
 			matches++
 		}
 		session.Close()
+		if err := session.Error(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportMetric(float64(c.store.requests.Load()-served)/float64(b.N), "retrievals/op")
 	reportMatcherSections(b, matches)
@@ -145,6 +148,9 @@ func benchOurMultiplex(b *testing.B, c matcherCase) {
 			matches++
 		}
 		session.Close()
+		if err := session.Error(); err != nil {
+			b.Fatal(err)
+		}
 		if err := session.Error(); err != nil {
 			b.Fatal(err)
 		}

@@ -328,7 +328,13 @@ func TestMatcherCustomRetriever(t *testing.T) {
 		t.Errorf("PendingSections of an unknown bit = %d", n)
 	}
 	done := make(chan []uint64)
-	go func() { done <- collect(t, results) }()
+	go func() { // not collect: t.Fatal belongs to the test's goroutine
+		var out []uint64
+		for b := range results {
+			out = append(out, b)
+		}
+		done <- out
+	}()
 	for {
 		bit, ok := session.AllocateRetrieval()
 		if !ok {
