@@ -7,9 +7,10 @@ import (
 
 // The pure-Go kernels: the generic implementation, and the tails of the vector
 // kernels. They run 64-byte blocks as eight 64-bit words through array pointers,
-// whose constant-bounded indexes need no bounds checks, then the rest one byte at
-// a time (TestBytes and Popcount eight bytes at a time first). encoding/binary compiles to single moves where the CPU
-// allows unaligned access and stays correct where it does not.
+// whose constant-bounded indexes need no bounds checks, then the rest one byte at a
+// time (TestBytes and Popcount eight bytes at a time first). encoding/binary compiles
+// to single moves where the CPU allows unaligned access and stays correct where it
+// does not.
 
 var le = binary.LittleEndian
 
