@@ -7,25 +7,23 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/core/bloombits"
-
+	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
 // The matcher benchmarks match a filter over matcherSections sections of in-memory
 // vectors. Both matchers are served the way go-ethereum's node serves them
-// (eth/bloombits.go and eth/api_backend.go): serverThreads goroutines answer one
-// chan chan *Retrieval, filterThreads Multiplex goroutines per session, batch
-// retrievalBatch, wait 0. A fresh Matcher per iteration, so nothing is cached.
+// (eth/bloombits.go and eth/api_backend.go, the constants of package e2e):
+// e2e.ServiceThreads goroutines answer one chan chan *Retrieval, e2e.FilterThreads
+// Multiplex goroutines per session, batch e2e.RetrievalBatch, wait 0. A fresh
+// Matcher per iteration, so nothing is cached.
 // go-ethereum has no direct path: its api=scan rows run the same Multiplex
 // pipeline as its api=multiplex rows, so that benchstat lines Scan up against it.
 const (
 	matcherSectionSize = 4096
 	matcherSections    = 512
-	serverThreads      = 16 // bloomServiceThreads
-	filterThreads      = 3  // bloomFilterThreads
-	retrievalBatch     = 16 // bloomRetrievalBatch
+	matcherEnd         = matcherSections*matcherSectionSize - 1 // the last block
 )
 
 type matcherCase struct {
@@ -66,7 +64,9 @@ func BenchmarkMatcher(b *testing.B) {
 	cases := matcherBenchCases()
 	for _, api := range []string{"multiplex", "scan"} {
 		for _, c := range cases {
-			b.Run("impl=geth/api="+api+"/"+c.name, func(b *testing.B) { benchGethMultiplex(b, c) })
+			b.Run("impl=geth/api="+api+"/"+c.name, func(b *testing.B) {
+				benchMultiplex(b, c, c.store.serveGeth, gethStart(matcherSectionSize, c.filters, 0, matcherEnd))
+			})
 		}
 	}
 	for _, impl := range bitops.Implementations() {
@@ -75,7 +75,9 @@ func BenchmarkMatcher(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, c := range cases {
-			b.Run("impl="+impl+"/api=multiplex/"+c.name, func(b *testing.B) { benchOurMultiplex(b, c) })
+			b.Run("impl="+impl+"/api=multiplex/"+c.name, func(b *testing.B) {
+				benchMultiplex(b, c, c.store.serveOurs, ourStart(matcherSectionSize, c.filters, 0, matcherEnd))
+			})
 		}
 		for _, c := range cases {
 			b.Run("impl="+impl+"/api=scan/"+c.name, func(b *testing.B) { benchOurScan(b, c) })
@@ -90,83 +92,34 @@ func reportMatcherSections(b *testing.B, matches int) {
 	b.ReportMetric(float64(matches), "matches")
 }
 
-func benchGethMultiplex(b *testing.B, c matcherCase) {
-	mux := make(chan chan *bloombits.Retrieval)
+// benchMultiplex times queries of sessions that start starts over all the
+// sections, served by e2e.ServiceThreads servers that serve starts.
+func benchMultiplex[R any, S e2e.Session[R]](b *testing.B, c matcherCase, serve func(int, chan chan *R, chan struct{}, *sync.WaitGroup), start func(chan uint64) (S, error)) {
+	mux := make(chan chan *R)
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
-	c.store.serveGeth(serverThreads, mux, quit, &wg)
+	serve(e2e.ServiceThreads, mux, quit, &wg)
 	defer func() { close(quit); wg.Wait() }()
-	end := uint64(matcherSections*matcherSectionSize - 1)
 	served := c.store.requests.Load()
 	b.ReportAllocs()
-	matches := 0
+	var matches []uint64
 	for b.Loop() {
-		m := bloombits.NewMatcher(matcherSectionSize, c.filters)
-		results := make(chan uint64, 64)
-		session, err := m.Start(context.Background(), 0, end, results)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for range filterThreads {
-			go session.Multiplex(retrievalBatch, 0, mux)
-		}
-		matches = 0
-		for range results {
-			matches++
-		}
-		session.Close()
-		if err := session.Error(); err != nil {
+		var err error
+		if matches, err = e2e.MultiplexQuery(start, mux, matches[:0]); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(c.store.requests.Load()-served)/float64(b.N), "retrievals/op")
-	reportMatcherSections(b, matches)
-}
-
-func benchOurMultiplex(b *testing.B, c matcherCase) {
-	mux := make(chan chan *matcher.Retrieval)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	c.store.serveOurs(serverThreads, mux, quit, &wg)
-	defer func() { close(quit); wg.Wait() }()
-	end := uint64(matcherSections*matcherSectionSize - 1)
-	served := c.store.requests.Load()
-	b.ReportAllocs()
-	matches := 0
-	for b.Loop() {
-		m := matcher.NewMatcher(matcherSectionSize, c.filters)
-		results := make(chan uint64, 64)
-		session, err := m.Start(context.Background(), 0, end, results)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for range filterThreads {
-			go session.Multiplex(retrievalBatch, 0, mux)
-		}
-		matches = 0
-		for range results {
-			matches++
-		}
-		session.Close()
-		if err := session.Error(); err != nil {
-			b.Fatal(err)
-		}
-		if err := session.Error(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(c.store.requests.Load()-served)/float64(b.N), "retrievals/op")
-	reportMatcherSections(b, matches)
+	reportMatcherSections(b, len(matches))
 }
 
 func benchOurScan(b *testing.B, c matcherCase) {
-	end := uint64(matcherSections*matcherSectionSize - 1)
 	b.ReportAllocs()
 	matches := 0
 	for b.Loop() {
 		m := matcher.NewMatcher(matcherSectionSize, c.filters)
 		matches = 0
-		err := m.Scan(context.Background(), 0, end, c.store, func(uint64) bool {
+		err := m.Scan(context.Background(), 0, matcherEnd, c.store, func(uint64) bool {
 			matches++
 			return true
 		})

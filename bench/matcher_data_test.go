@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/bloombits"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
@@ -172,29 +173,50 @@ func (s *vectorStore) expected(filters [][][]byte, begin, end uint64) []uint64 {
 	return out
 }
 
-// serveGeth starts n servers answering go-ethereum retrievals from the store the
-// way eth/bloombits.go does (without decompression), until quit is closed.
-func (s *vectorStore) serveGeth(n int, mux chan chan *bloombits.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-quit:
-					return
-				case request := <-mux:
-					task := <-request
-					s.requests.Add(1)
-					task.Bitsets = make([][]byte, len(task.Sections))
-					for i, section := range task.Sections {
-						task.Bitsets[i] = s.get(task.Bit, section)
-					}
-					request <- task
-				}
-			}
-		}()
+// answer is a server's reply to a retrieval, from the store (no decompression).
+func (s *vectorStore) answer(bit uint, sections []uint64) [][]byte {
+	s.requests.Add(1)
+	bitsets := make([][]byte, len(sections))
+	for i, section := range sections {
+		bitsets[i] = s.get(bit, section)
 	}
+	return bitsets
+}
+
+// serveGeth starts n servers answering go-ethereum retrievals from the store the
+// way eth/bloombits.go does, until quit is closed.
+func (s *vectorStore) serveGeth(n int, mux chan chan *bloombits.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+	e2e.Serve(n, mux, quit, wg, func(task *bloombits.Retrieval) { task.Bitsets = s.answer(task.Bit, task.Sections) })
+}
+
+// serveOurs is serveGeth for our matcher's Retrieval.
+func (s *vectorStore) serveOurs(n int, mux chan chan *matcher.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+	e2e.Serve(n, mux, quit, wg, func(task *matcher.Retrieval) { task.Bitsets = s.answer(task.Bit, task.Sections) })
+}
+
+// gethStart and ourStart start a session of a fresh Matcher of each kind over
+// begin..end, for e2e.MultiplexQuery.
+func gethStart(size uint64, filters [][][]byte, begin, end uint64) func(chan uint64) (*bloombits.MatcherSession, error) {
+	return func(results chan uint64) (*bloombits.MatcherSession, error) {
+		return bloombits.NewMatcher(size, filters).Start(context.Background(), begin, end, results)
+	}
+}
+
+func ourStart(size uint64, filters [][][]byte, begin, end uint64) func(chan uint64) (*matcher.MatcherSession, error) {
+	return func(results chan uint64) (*matcher.MatcherSession, error) {
+		return matcher.NewMatcher(size, filters).Start(context.Background(), begin, end, results)
+	}
+}
+
+// multiplexMatches runs one query of the session start starts, served by
+// e2e.ServiceThreads servers that serve starts, as a node runs it.
+func multiplexMatches[R any, S e2e.Session[R]](serve func(int, chan chan *R, chan struct{}, *sync.WaitGroup), start func(chan uint64) (S, error)) ([]uint64, error) {
+	mux := make(chan chan *R)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	serve(e2e.ServiceThreads, mux, quit, &wg)
+	defer func() { close(quit); wg.Wait() }()
+	return e2e.MultiplexQuery(start, mux, nil)
 }
 
 // Bitsets makes the store a matcher.Source (copying, as a database read would).
@@ -211,30 +233,6 @@ func (s *vectorStore) Bitsets(_ context.Context, bit uint, first uint64, dst [][
 		}
 	}
 	return nil
-}
-
-// serveOurs is serveGeth for our matcher's Retrieval.
-func (s *vectorStore) serveOurs(n int, mux chan chan *matcher.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-quit:
-					return
-				case request := <-mux:
-					task := <-request
-					s.requests.Add(1)
-					task.Bitsets = make([][]byte, len(task.Sections))
-					for i, section := range task.Sections {
-						task.Bitsets[i] = s.get(task.Bit, section)
-					}
-					request <- task
-				}
-			}
-		}()
-	}
 }
 
 // randomFilters makes a filter of one group of nAddr 20-byte addresses followed

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/core/bloombits"
 
+	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
 	"github.com/bloomsimd/bloomsimd/internal/impltest"
 	"github.com/bloomsimd/bloomsimd/matcher"
@@ -20,65 +20,21 @@ import (
 // the way a node does.
 func gethMatches(t *testing.T, store *vectorStore, filters [][][]byte, begin, end uint64) []uint64 {
 	t.Helper()
-	mux := make(chan chan *bloombits.Retrieval)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	store.serveGeth(serverThreads, mux, quit, &wg)
-	defer func() { close(quit); wg.Wait() }()
-	m := bloombits.NewMatcher(store.sectionSize, filters)
-	results := make(chan uint64, 64)
-	session, err := m.Start(context.Background(), begin, end, results)
+	got, err := multiplexMatches(store.serveGeth, gethStart(store.sectionSize, filters, begin, end))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer session.Close()
-	for range filterThreads {
-		go session.Multiplex(retrievalBatch, 0, mux)
-	}
-	return drainResults(t, results)
-}
-
-// ourMatches is gethMatches for our Matcher.
-func ourMatches(t *testing.T, store *vectorStore, filters [][][]byte, begin, end uint64) []uint64 {
-	t.Helper()
-	mux := make(chan chan *matcher.Retrieval)
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	store.serveOurs(serverThreads, mux, quit, &wg)
-	defer func() { close(quit); wg.Wait() }()
-	m := matcher.NewMatcher(store.sectionSize, filters)
-	results := make(chan uint64, 64)
-	session, err := m.Start(context.Background(), begin, end, results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range filterThreads {
-		wg.Add(1)
-		go func() { defer wg.Done(); session.Multiplex(retrievalBatch, 0, mux) }()
-	}
-	got := drainResults(t, results)
-	session.Close()
-	if err := session.Error(); err != nil {
 		t.Fatal(err)
 	}
 	return got
 }
 
-func drainResults(t *testing.T, results chan uint64) []uint64 {
+// ourMatches is gethMatches for our Matcher.
+func ourMatches(t *testing.T, store *vectorStore, filters [][][]byte, begin, end uint64) []uint64 {
 	t.Helper()
-	var out []uint64
-	timeout := time.After(time.Minute)
-	for {
-		select {
-		case b, ok := <-results:
-			if !ok {
-				return out
-			}
-			out = append(out, b)
-		case <-timeout:
-			t.Fatal("results not closed")
-		}
+	got, err := multiplexMatches(store.serveOurs, ourStart(store.sectionSize, filters, begin, end))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return got
 }
 
 // equivCase is one store with the filters to try on it.
@@ -184,40 +140,15 @@ func TestMatcherRetrievalErrorLikeGeth(t *testing.T) {
 	filters := randomFilters(rng, 1, 1)
 	boom := fmt.Errorf("boom")
 
-	gm := bloombits.NewMatcher(512, filters)
-	gres := make(chan uint64, 64)
-	gs, _ := gm.Start(context.Background(), 0, 8*512-1, gres)
-	gmux := make(chan chan *bloombits.Retrieval)
-	go func() {
-		for req := range gmux {
-			task := <-req
-			task.Bitsets = make([][]byte, len(task.Sections))
-			task.Error = boom
-			req <- task
-		}
-	}()
-	go gs.Multiplex(16, 0, gmux)
-	drainResults(t, gres)
-	gs.Close()
-	close(gmux)
-
-	om := matcher.NewMatcher(512, filters)
-	ores := make(chan uint64, 64)
-	os, _ := om.Start(context.Background(), 0, 8*512-1, ores)
-	omux := make(chan chan *matcher.Retrieval)
-	go func() {
-		for req := range omux {
-			task := <-req
-			task.Bitsets = make([][]byte, len(task.Sections))
-			task.Error = boom
-			req <- task
-		}
-	}()
-	go os.Multiplex(16, 0, omux)
-	drainResults(t, ores)
-	os.Close()
-	close(omux)
-	if gs.Error() != boom || os.Error() != boom {
-		t.Fatalf("errors: go-ethereum %v, ours %v", gs.Error(), os.Error())
+	gethServe := func(n int, mux chan chan *bloombits.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+		e2e.Serve(n, mux, quit, wg, func(task *bloombits.Retrieval) { task.Error = boom })
+	}
+	ourServe := func(n int, mux chan chan *matcher.Retrieval, quit chan struct{}, wg *sync.WaitGroup) {
+		e2e.Serve(n, mux, quit, wg, func(task *matcher.Retrieval) { task.Error = boom })
+	}
+	_, gerr := multiplexMatches(gethServe, gethStart(512, filters, 0, 8*512-1))
+	_, oerr := multiplexMatches(ourServe, ourStart(512, filters, 0, 8*512-1))
+	if gerr != boom || oerr != boom {
+		t.Fatalf("errors: go-ethereum %v, ours %v", gerr, oerr)
 	}
 }

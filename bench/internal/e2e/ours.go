@@ -15,55 +15,6 @@ import (
 	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
-type ourRequests = chan chan *matcher.Retrieval
-
-// serveOurs is serveGeth's loop for our Matcher: the same reads, with our
-// DecompressBytes.
-func (c *Chain) serveOurs(quit chan struct{}, requests ourRequests) {
-	for {
-		select {
-		case <-quit:
-			return
-		case request := <-requests:
-			task := <-request
-			task.Bitsets = make([][]byte, len(task.Sections))
-			for i, section := range task.Sections {
-				head := rawdb.ReadCanonicalHash(c.DB, (section+1)*SectionSize-1)
-				if compVector, err := rawdb.ReadBloomBits(c.DB, task.Bit, section, head); err == nil {
-					if blob, err := bitops.DecompressBytes(compVector, int(SectionSize/8)); err == nil {
-						task.Bitsets[i] = blob
-					} else {
-						task.Error = err
-					}
-				} else {
-					task.Error = err
-				}
-			}
-			request <- task
-		}
-	}
-}
-
-// OurMultiplexQuery is GethQuery with our Matcher: same session protocol, same
-// servers, our decompression.
-func (c *Chain) OurMultiplexQuery(ctx context.Context, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
-	srv := c.serve()
-	m := matcher.NewMatcher(SectionSize, filters)
-	matches := make(chan uint64, ResultsBuffer)
-	session, err := m.Start(ctx, begin, end, matches)
-	if err != nil {
-		return dst, err
-	}
-	defer session.Close()
-	for range FilterThreads {
-		go session.Multiplex(RetrievalBatch, RetrievalWait, srv.ours)
-	}
-	for n := range matches {
-		dst = append(dst, n)
-	}
-	return dst, session.Error()
-}
-
 // OurScanQuery runs the bloom stage with our Matcher's Scan over src, appending
 // the matching blocks of [begin, end] to dst.
 func OurScanQuery(ctx context.Context, src matcher.Source, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
