@@ -10,13 +10,16 @@ KERNEL_PKGS := ./bitops ./rotate
 FUZZTIME  ?= 30s
 TMP       := $(CURDIR)/.tmp
 
-.PHONY: all test test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
+.PHONY: all test check-self-contained test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
         vet generate check-generate bench fuzz clean
 
 all: test
 
-test: vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench test-fuzz
+test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench test-fuzz
 	@echo "make test: all passed"
+
+check-self-contained:
+	./scripts/check-self-contained.sh
 
 vet:
 	$(GO) vet ./...

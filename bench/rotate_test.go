@@ -35,7 +35,7 @@ func rotateImpls(tb testing.TB, f func(name string)) {
 
 // rotateInputs are the 4096-bloom sections of the equivalence tests and
 // benchmarks: all-zero, 1% and 50% of bits set at random, all-one, and the real
-// blooms of shared/data/blooms.tsv tiled.
+// real blooms (internal/blooms/testdata) tiled.
 func rotateInputs(t testing.TB, n int) []rotateInput {
 	rng := rand.New(rand.NewPCG(11, 12))
 	random := func(density float64) [][256]byte {

@@ -1,69 +1,63 @@
-// Package blooms loads the real block blooms of shared/data/blooms.tsv for tests
-// and benchmarks.
+// Package blooms holds the real block blooms of testdata/blooms.tsv.gz (see
+// testdata/README.md for where they come from) for tests and benchmarks. The file
+// is embedded, so every test binary has it wherever it runs (a clone with nothing
+// beside it, qemu, a copy of go-ethereum).
 package blooms
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 )
 
-// Path finds blooms.tsv: $BLOOMSIMD_BLOOMS, or shared/data/blooms.tsv beside the
-// checkout (the folder above the one holding the top-level go.mod).
-func Path() (string, error) {
-	if p := os.Getenv("BLOOMSIMD_BLOOMS"); p != "" {
-		return p, nil
+//go:embed testdata/blooms.tsv.gz
+var blooms []byte
+
+var (
+	loadOnce sync.Once
+	loaded   [][256]byte
+	loadErr  error
+)
+
+// Load returns the blooms of blooms.tsv in file order. The slice is fresh on every
+// call: callers may modify it.
+func Load() ([][256]byte, error) {
+	loadOnce.Do(func() { loaded, loadErr = parse(blooms) })
+	if loadErr != nil {
+		return nil, loadErr
 	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			strings.Contains(string(data), "module github.com/bloomsimd/bloomsimd\n") {
-			return filepath.Join(dir, "..", "shared", "data", "blooms.tsv"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("blooms: no bloomsimd checkout above the working directory")
-		}
-		dir = parent
-	}
+	return append([][256]byte(nil), loaded...), nil
 }
 
-// Load returns the blooms of blooms.tsv in file order.
-func Load() ([][256]byte, error) {
-	path, err := Path()
+func parse(gz []byte) ([][256]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("blooms: testdata/blooms.tsv.gz: %w", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("blooms: %w (set BLOOMSIMD_BLOOMS to the file)", err)
-	}
-	defer f.Close()
 	var out [][256]byte
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 4096), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		fields := strings.Split(sc.Text(), "\t")
 		if len(fields) != 3 {
-			return nil, fmt.Errorf("blooms: %s:%d: want 3 tab-separated fields", path, line)
+			return nil, fmt.Errorf("blooms: blooms.tsv:%d: want 3 tab-separated fields", line)
 		}
 		var b [256]byte
 		if n, err := hex.Decode(b[:], []byte(fields[2])); err != nil || n != 256 {
-			return nil, fmt.Errorf("blooms: %s:%d: bloom is not 512 hex digits", path, line)
+			return nil, fmt.Errorf("blooms: blooms.tsv:%d: bloom is not 512 hex digits", line)
 		}
 		out = append(out, b)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("blooms: blooms.tsv: %w", err)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("blooms: %s holds no blooms", path)
+		return nil, fmt.Errorf("blooms: blooms.tsv holds no blooms")
 	}
 	return out, nil
 }
