@@ -13,33 +13,26 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// layerSummary holds, for one layer, the median ns/op of every benchmark row
-// (benchmark name without its impl= part) for every implementation.
+// layerSummary holds, for one layer and one query path, the median ns/op of every
+// benchmark row (benchmark name without its impl= and api= parts) for every
+// implementation.
 type layerSummary struct {
-	name    string
+	name    string                        // layer, with the path for layers measured on several
+	path    string                        // "drop-in", "scan" or "" (the layer has one path)
 	configs []string                      // benchmark names, in file order
 	median  map[string]map[string]float64 // config -> impl -> median ns/op
 }
+
+// Query paths of the matcher layers: the api= part of their benchmark names. The
+// drop-in path is go-ethereum's own API (a Matcher session fed through Multiplex);
+// Scan is bloomsimd's direct API. Both are measured against go-ethereum's Multiplex.
+var paths = map[string]string{"multiplex": "drop-in", "dropin": "drop-in", "scan": "scan"}
 
 // speedup is geth's median over impl's for one config; ok is false without both.
 func (s *layerSummary) speedup(config, impl string) (float64, bool) {
 	g, okg := s.median[config]["geth"]
 	v, okv := s.median[config][impl]
 	return g / v, okg && okv && v > 0
-}
-
-// ours lists the implementations of ours that appear in the layer, best level first.
-func (s *layerSummary) ours() []string {
-	var out []string
-	for _, impl := range []string{"avx512", "avx2", "neon", "generic"} {
-		for _, c := range s.configs {
-			if _, ok := s.median[c][impl]; ok {
-				out = append(out, impl)
-				break
-			}
-		}
-	}
-	return out
 }
 
 // geomean is the geometric mean of impl's speedups over the layer's configs.
@@ -81,12 +74,17 @@ func summarize(path string) ([]*layerSummary, error) {
 		if l == "" {
 			continue
 		}
-		impl, rest, cores := "", []string{string(base)}, "1"
+		impl, path, rest, cores := "", "", []string{string(base)}, "1"
 		for _, p := range parts {
 			ps := string(p)
 			switch {
 			case strings.HasPrefix(ps, "/impl="):
 				impl = strings.TrimPrefix(ps, "/impl=")
+			case strings.HasPrefix(ps, "/api="):
+				api := strings.TrimPrefix(ps, "/api=")
+				if path = paths[api]; path == "" {
+					path = api
+				}
 			case strings.HasPrefix(ps, "-"): // GOMAXPROCS suffix, absent for 1
 				cores = strings.TrimPrefix(ps, "-")
 			default:
@@ -100,17 +98,21 @@ func summarize(path string) ([]*layerSummary, error) {
 			continue
 		}
 		config := strings.Join(rest, "/")
-		s := byName[l]
+		key := l
+		if path != "" {
+			key = l + " (" + path + ")"
+		}
+		s := byName[key]
 		if s == nil {
-			s = &layerSummary{name: l, median: map[string]map[string]float64{}}
-			byName[l], values[l] = s, map[string]map[string][]float64{}
+			s = &layerSummary{name: key, path: path, median: map[string]map[string]float64{}}
+			byName[key], values[key] = s, map[string]map[string][]float64{}
 			order = append(order, s)
 		}
-		if values[l][config] == nil {
-			values[l][config] = map[string][]float64{}
+		if values[key][config] == nil {
+			values[key][config] = map[string][]float64{}
 			s.configs = append(s.configs, config)
 		}
-		values[l][config][impl] = append(values[l][config][impl], ns*1e9)
+		values[key][config][impl] = append(values[key][config][impl], ns*1e9)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -153,29 +155,29 @@ func median(v []float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
-func printSummary(w io.Writer, sums []*layerSummary) {
+// printSummary prints, per layer and path, the speedup over go-ethereum of impl, the
+// implementation the dispatcher selects on this CPU (what a user gets): the geometric
+// mean over the layer's rows, then each row. The other implementations are in the
+// benchstat table.
+func printSummary(w io.Writer, sums []*layerSummary, impl string) {
 	for _, s := range sums {
-		ours := s.ours()
-		fmt.Fprintf(w, "\n%s:", s.name)
-		for _, impl := range ours {
-			if g, n := s.geomean(impl); n > 0 {
-				fmt.Fprintf(w, "  %s %.1fx", impl, g)
-			}
+		g, n := s.geomean(impl)
+		if n == 0 {
+			fmt.Fprintf(w, "\n%s: no rows of %s beside go-ethereum\n", s.name, impl)
+			continue
 		}
-		fmt.Fprintln(w, "  (geometric mean over the rows below)")
+		fmt.Fprintf(w, "\n%s: %.1fx (geometric mean of the speedups below: %d)\n", s.name, g, n)
 		for _, c := range s.configs {
-			best, bestNs := "", math.Inf(1)
-			for _, impl := range ours {
-				if v, ok := s.median[c][impl]; ok && v < bestNs {
-					best, bestNs = impl, v
-				}
+			v, ok := s.median[c][impl]
+			if !ok {
+				continue
 			}
-			line := fmt.Sprintf("  %-48s best %-8s %12s", c, best, formatNs(bestNs))
+			line := fmt.Sprintf("  %-48s %-8s %12s", c, impl, formatNs(v))
 			if g, ok := s.median[c]["geth"]; ok {
-				line += fmt.Sprintf("   geth %12s   %6.1fx", formatNs(g), g/bestNs)
+				line += fmt.Sprintf("   geth %12s   %6.1fx", formatNs(g), g/v)
 			}
-			if v, ok := s.median[c]["stdlib"]; ok {
-				line += fmt.Sprintf("   stdlib %10s", formatNs(v))
+			if sv, ok := s.median[c]["stdlib"]; ok {
+				line += fmt.Sprintf("   stdlib %10s", formatNs(sv))
 			}
 			fmt.Fprintln(w, line)
 		}
