@@ -19,6 +19,8 @@ type Composed struct {
 // Compose joins a disk index (a Source, e.g. the Reader over the node's
 // database, serving sections 0 .. diskSections()-1) and the Live that holds the
 // sections after them. disk and diskSections may be nil when nothing is on disk.
+// Call live.DropThrough(s) only once diskSections() > s, so that every section
+// stays served by one of the two.
 func Compose(disk matcher.Source, diskSections func() uint64, live *Live) *Composed {
 	return &Composed{disk: disk, diskSections: diskSections, live: live}
 }
@@ -45,7 +47,10 @@ func (c *Composed) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]
 // Pin returns a Source fixed to the current disk section count and Live tip, for
 // a query that must see one tip in all the bits it reads (Scan).
 func (c *Composed) Pin() *PinnedSource {
-	return &PinnedSource{disk: c.disk, onDisk: c.onDisk(), live: c.live.Snapshot()}
+	// The snapshot first: a section the Live dropped after it was taken is on
+	// disk by the time the count is read (DropThrough follows the disk commit).
+	live := c.live.Snapshot()
+	return &PinnedSource{disk: c.disk, onDisk: c.onDisk(), live: live}
 }
 
 // PinnedSource is a Composed fixed to one disk section count and one Live tip.
