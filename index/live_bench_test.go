@@ -105,6 +105,9 @@ func BenchmarkLiveBitsets(b *testing.B) {
 
 // TestLiveAddAllocs: in a section, Add allocates nothing.
 func TestLiveAddAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
 	const size = 4096
 	bl := benchBlooms(t, size, 20)
 	l, _ := NewLive(size)
@@ -124,9 +127,11 @@ func TestLiveAddAllocs(t *testing.T) {
 		add()
 	}
 	runtime.ReadMemStats(&after)
-	// rotate.Transpose takes its scratch rows from a sync.Pool, which may need
-	// a fresh one after a garbage collection: allow that.
-	if got := after.Mallocs - before.Mallocs; got > uint64(after.NumGC-before.NumGC)+1 {
+	// Mallocs also counts the runtime's own allocations, and rotate.Transpose
+	// takes its scratch rows from a sync.Pool, which needs a fresh one after
+	// garbage collections: allow a few. An allocation per block would show
+	// thousands, one per chunk of 64 blocks at least 63.
+	if got := after.Mallocs - before.Mallocs; got > 8 {
 		t.Errorf("%d allocations for %d blocks in one section", got, size-1)
 	}
 }
