@@ -31,6 +31,23 @@ func (c *Composed) Sections() uint64 {
 	return c.live.IndexedSections(c.onDisk())
 }
 
+// SectionsAt is Sections for a node whose chain head is block head: when the
+// Live has not caught up with head yet (its feeder runs after the head moves),
+// it counts only the sections the Live holds completely, so that the filter
+// reads the blocks after them header by header instead of missing them.
+func (c *Composed) SectionsAt(head uint64) uint64 {
+	n := c.Sections()
+	sn := c.live.Snapshot()
+	if tip, ok := sn.Head(); !ok || tip < head {
+		complete := uint64(0)
+		if ok {
+			complete = (tip + 1) / c.live.size
+		}
+		n = min(n, max(complete, c.onDisk()))
+	}
+	return n
+}
+
 func (c *Composed) onDisk() uint64 {
 	if c.diskSections == nil || c.disk == nil {
 		return 0

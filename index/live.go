@@ -347,9 +347,9 @@ func (l *Live) DropThrough(section uint64) {
 	if !l.started {
 		return
 	}
-	end := (section + 1) * l.size
-	if end/l.size != section+1 { // overflow: every block
-		end = ^uint64(0)
+	end := ^uint64(0) // every block, if the end of section overflows
+	if section < ^uint64(0)/l.size {
+		end = (section + 1) * l.size
 	}
 	if end <= l.lo {
 		return
