@@ -101,7 +101,7 @@ clean:
 
 # A fixed number of FuzzLive executions: Live against its reference model.
 test-fuzz-live:
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzLive$$' -fuzztime 2000x ./index
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzLive$$' -fuzztime 500x ./index
 
 fuzz-live:
 	$(GO) test -run '^$$' -fuzz '^FuzzLive$$' -fuzztime $(FUZZTIME) ./index

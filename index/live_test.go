@@ -82,9 +82,14 @@ func (m *model) dropBefore(n uint64) {
 }
 
 func (m *model) dropThrough(section uint64) {
-	if m.started {
-		m.dropBefore((section + 1) * m.size)
+	if !m.started {
+		return
 	}
+	if section >= ^uint64(0)/m.size { // past every block
+		m.dropBefore(m.next)
+		return
+	}
+	m.dropBefore((section + 1) * m.size)
 }
 
 // sections lists the sections served: those starting at lo or later, up to the tip's.
