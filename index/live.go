@@ -160,6 +160,9 @@ var (
 // first block not on disk. A gap or an unknown parent is an error
 // (ErrGap, ErrUnknownParent), and the Live is left unchanged.
 func (l *Live) Add(number uint64, hash, parentHash [32]byte, bloom [256]byte) error {
+	if number == ^uint64(0) {
+		return fmt.Errorf("%w: block number %d has no successor", ErrGap, number)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.started {

@@ -377,6 +377,7 @@ func TestLiveErrors(t *testing.T) {
 		{"unknown parent in reorg", tip - 3, [32]byte{9}, ErrUnknownParent},
 		{"older than held", g.m.lo - 1, g.m.parentOf(g.m.lo), ErrUnknownParent},
 		{"number zero", 0, [32]byte{}, ErrUnknownParent},
+		{"last number", ^uint64(0), [32]byte{}, ErrGap},
 	}
 	for _, c := range bad {
 		err := g.live.Add(c.number, g.hash(), c.parent, g.bloom())
