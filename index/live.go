@@ -41,9 +41,9 @@ const (
 	// ringChunks hot chunks are kept before the writer reuses one; a reader still
 	// on a reused chunk reads the chunk's rotated words instead.
 	ringChunks = 4
-	// maxLiveSectionSize bounds a Live's section: two sections of 2048 vectors
-	// must fit in memory.
-	maxLiveSectionSize = 1 << 32
+	// maxLiveSectionSize bounds a Live's section so that its memory stays
+	// reasonable: 256 MiB per section at the bound (go-ethereum's is 4096).
+	maxLiveSectionSize = 1 << 20
 )
 
 // Live is the live head index: the rotated vectors of the sections not yet on

@@ -263,7 +263,7 @@ func (g *chainGen) someBits(n int) []uint {
 }
 
 func TestNewLiveSectionSize(t *testing.T) {
-	for _, size := range []uint64{0, 4, 12, 4097, 1 << 33} {
+	for _, size := range []uint64{0, 4, 12, 4097, 1<<20 + 8, 1 << 33} {
 		if _, err := NewLive(size); err == nil {
 			t.Errorf("NewLive(%d) succeeded", size)
 		}
