@@ -160,41 +160,126 @@ var (
 // first block not on disk. A gap or an unknown parent is an error
 // (ErrGap, ErrUnknownParent), and the Live is left unchanged.
 func (l *Live) Add(number uint64, hash, parentHash [32]byte, bloom [256]byte) error {
-	if number == ^uint64(0) {
-		return fmt.Errorf("%w: block number %d has no successor", ErrGap, number)
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	fresh, err := l.add(number, hash, parentHash, &bloom)
+	if err == nil {
+		l.publish(fresh)
+	}
+	return err
+}
+
+// add is Add without publishing: it reports whether the next publication needs
+// a new state. Call with l.mu held.
+func (l *Live) add(number uint64, hash, parentHash [32]byte, bloom *[256]byte) (fresh bool, err error) {
+	if number == ^uint64(0) {
+		return false, fmt.Errorf("%w: block number %d has no successor", ErrGap, number)
+	}
 	if !l.started {
 		l.started = true
 		l.lo, l.next, l.loParent = number, number, parentHash
-		l.appendBlock(number, hash, &bloom)
-		l.publish(true)
-		return nil
+		l.appendBlock(number, hash, bloom)
+		return true, nil
 	}
 	switch {
 	case number > l.next:
-		return fmt.Errorf("%w: block %d after tip %d", ErrGap, number, l.next-1)
+		return false, fmt.Errorf("%w: block %d after tip %d", ErrGap, number, l.next-1)
 	case number < l.lo:
-		return fmt.Errorf("%w: block %d is older than the oldest held block %d", ErrUnknownParent, number, l.lo)
-	case number < l.next && l.hashes[number%uint64(len(l.hashes))] == hash:
+		return false, fmt.Errorf("%w: block %d is older than the oldest held block %d", ErrUnknownParent, number, l.lo)
+	case l.holds(number, hash):
 		if number == l.next-1 {
-			return nil // already the tip
+			return false, nil // already the tip
 		}
 		l.rewind(number + 1)
-		l.publish(true)
-		return nil
+		return true, nil
 	case l.parentOf(number) != parentHash:
-		return fmt.Errorf("%w: parent %x of block %d", ErrUnknownParent, parentHash, number)
+		return false, fmt.Errorf("%w: parent %x of block %d", ErrUnknownParent, parentHash, number)
 	}
-	fresh := false
 	if number < l.next {
 		l.rewind(number)
 		fresh = true
 	}
-	fresh = l.appendBlock(number, hash, &bloom) || fresh
+	return l.appendBlock(number, hash, bloom) || fresh, nil
+}
+
+// holds reports whether block number with hash is held. Call with l.mu held.
+func (l *Live) holds(number uint64, hash [32]byte) bool {
+	return l.started && l.lo <= number && number < l.next && l.hashes[number%uint64(len(l.hashes))] == hash
+}
+
+// HeaderFunc looks up the parent hash and bloom of the header with hash and
+// number, for Follow; ok is false when the header is not found. A closure over
+// go-ethereum's BlockChain.GetHeader fits it (its common.Hash and types.Bloom
+// convert implicitly).
+type HeaderFunc func(hash [32]byte, number uint64) (parentHash [32]byte, bloom [256]byte, ok bool)
+
+// Follow brings the Live to a new chain head, as a node's chain head event
+// handler would: it looks up the headers between the head and what the Live
+// holds (the blocks after the tip, or after the fork point of a reorg) with
+// header, adds them in order, and publishes the result at once, so that queries
+// never see a part of a reorg. from is the first block not on disk (the disk
+// index's sections × section size): when the head does not join onto what the
+// Live holds (on the first call, or after a reorg deeper than it reaches), the
+// Live starts over from from, or from the start of the section before the
+// head's if that is later (it holds at most two sections). A head before from
+// is ignored. On an error (a header not found) the Live is unchanged.
+func (l *Live) Follow(number uint64, hash, parentHash [32]byte, bloom [256]byte, from uint64, header HeaderFunc) error {
+	if s := number / l.size; s >= 1 {
+		from = max(from, (s-1)*l.size)
+	}
+	if number < from {
+		return nil
+	}
+	type hdr struct {
+		number       uint64
+		hash, parent [32]byte
+		bloom        [256]byte
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	todo := []hdr{{number, hash, parentHash, bloom}}
+	restart := false
+	for {
+		h := &todo[len(todo)-1]
+		if l.started && l.lo <= h.number && h.number <= l.next &&
+			(l.holds(h.number, h.hash) || l.parentOf(h.number) == h.parent) {
+			break // joins what the Live holds
+		}
+		if h.number <= from {
+			restart = true
+			break
+		}
+		parent, bloom, ok := header(h.parent, h.number-1)
+		if !ok {
+			return fmt.Errorf("index: header %d (%x) not found", h.number-1, h.parent)
+		}
+		todo = append(todo, hdr{h.number - 1, h.parent, parent, bloom})
+	}
+	fresh := false
+	if restart {
+		l.reset()
+		fresh = true
+	}
+	for i := len(todo) - 1; i >= 0; i-- {
+		h := &todo[i]
+		f, err := l.add(h.number, h.hash, h.parent, &h.bloom)
+		if err != nil {
+			// Cannot happen: each header joins onto the one before. Still, never
+			// leave a half-applied change unpublished.
+			l.publish(true)
+			return err
+		}
+		fresh = fresh || f
+	}
 	l.publish(fresh)
 	return nil
+}
+
+// reset empties the Live, to start over at the next Add. Call with l.mu held.
+func (l *Live) reset() {
+	l.started = false
+	l.secs, l.hot = nil, nil
+	l.ring = newRing() // slots older states may still read
 }
 
 // parentOf returns the hash of block n-1, for lo <= n <= next.
@@ -387,7 +472,7 @@ func (l *Live) Head() (number uint64, hash [32]byte, ok bool) {
 func (l *Live) Holds(number uint64, hash [32]byte) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.started && l.lo <= number && number < l.next && l.hashes[number%uint64(len(l.hashes))] == hash
+	return l.holds(number, hash)
 }
 
 // Snapshot returns the newest tip, for a query to read all its bits from.

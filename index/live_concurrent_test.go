@@ -181,26 +181,41 @@ func TestLiveConcurrentScan(t *testing.T) {
 			seq++
 			return [32]byte{byte(seq >> 24), byte(seq >> 16), byte(seq >> 8), byte(seq), 0xaa}
 		}
-		add := func(n uint64) error {
-			var bloom [256]byte
-			for i := range bloom {
-				bloom[i] = byte(rng.Uint32()) & byte(rng.Uint32())
-			}
-			var parent [32]byte
-			if n > 0 {
-				parent = hashes[n-1]
-			}
-			h := newHash()
+		nodes := map[[32]byte]treeNode{}
+		lookup := func(hash [32]byte, n uint64) ([32]byte, [256]byte, bool) {
+			node, ok := nodes[hash]
+			return node.parent, node.bloom, ok && node.number == n
+		}
+		// add makes blocks n .. n+k-1 the head, with Add for one block and with
+		// Follow (one publication) for several: only the last is ever a tip.
+		add := func(n uint64, k int) error {
 			if n < uint64(len(chain)) { // a reorg: copy, old tips keep their chain
 				chain = slices.Clone(chain[:n])
 				hashes = hashes[:n]
 			}
-			chain = append(chain, bloom)
-			hashes = append(hashes, h)
+			var h, parent [32]byte
+			var bloom [256]byte
+			for i := range uint64(k) {
+				for j := range bloom {
+					bloom[j] = byte(rng.Uint32()) & byte(rng.Uint32())
+				}
+				parent = [32]byte{}
+				if n+i > 0 {
+					parent = hashes[n+i-1]
+				}
+				h = newHash()
+				nodes[h] = treeNode{n + i, parent, bloom}
+				chain = append(chain, bloom)
+				hashes = append(hashes, h)
+			}
 			// Recorded before it is published, so that a query that saw it finds
 			// it in the history when it ends.
 			hist.add(tip{blooms: chain[:len(chain):len(chain)]})
-			return live.Add(n, h, parent, bloom)
+			last := n + uint64(k) - 1
+			if k == 1 {
+				return live.Add(last, h, parent, bloom)
+			}
+			return live.Follow(last, h, parent, bloom, onDisk.Load()*size, lookup)
 		}
 		for ctx.Err() == nil {
 			next := uint64(len(chain))
@@ -215,11 +230,11 @@ func TestLiveConcurrentScan(t *testing.T) {
 					crossings.Add(1)
 				}
 				reorgs.Add(1)
-				if writerErr = add(next - depth); writerErr != nil {
+				if writerErr = add(next-depth, 1+rng.IntN(int(depth)+2)); writerErr != nil {
 					return
 				}
 			default:
-				if writerErr = add(next); writerErr != nil {
+				if writerErr = add(next, 1); writerErr != nil {
 					return
 				}
 			}
@@ -347,7 +362,7 @@ func TestLiveConcurrentScan(t *testing.T) {
 		t.Fatal("writer:", writerErr)
 	}
 	blocks := hist.len()
-	t.Logf("%d blocks, %d reorgs (%d across a section boundary), %d sections on disk", blocks, reorgs.Load(), crossings.Load(), onDisk.Load())
+	t.Logf("%d tips, %d reorgs (%d across a section boundary), %d sections on disk", blocks, reorgs.Load(), crossings.Load(), onDisk.Load())
 	for i, name := range names {
 		r := results[i]
 		t.Logf("%s: %d queries, worst of those not slowed down %v", name, r.queries, r.worst)
