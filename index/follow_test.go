@@ -168,3 +168,50 @@ func TestLiveFollow(t *testing.T) {
 		t.Fatal("a failed Follow changed the Live")
 	}
 }
+
+// TestLiveFollowPublishesOnce: a reader spinning on the Live while Follow adds
+// many blocks at a time only ever sees the heads Follow was given.
+func TestLiveFollowPublishesOnce(t *testing.T) {
+	const size = 256
+	bt := &blockTree{rng: rand.New(rand.NewPCG(6, 6)), headers: map[[32]byte]treeNode{}}
+	genesis := [32]byte{0xff}
+	bt.headers[genesis] = treeNode{number: 0}
+	live, _ := NewLive(size)
+	heads := map[uint64]bool{}
+	head, number := genesis, uint64(0)
+	stop := make(chan struct{})
+	seen := make(chan map[uint64]bool)
+	go func() {
+		s := map[uint64]bool{}
+		for {
+			select {
+			case <-stop:
+				seen <- s
+				return
+			default:
+			}
+			if h, ok := live.Snapshot().Head(); ok {
+				s[h] = true
+			}
+		}
+	}()
+	for range 20 {
+		if number > 100 && bt.rng.IntN(2) == 0 { // a reorg of many blocks
+			fork := bt.ancestor(head, number, number-60)
+			head, number = bt.extend(fork, number-60, 100)
+		} else {
+			head, number = bt.extend(head, number, 60)
+		}
+		node := bt.headers[head]
+		heads[number] = true
+		if err := live.Follow(number, head, node.parent, node.bloom, 0, bt.lookup); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	for h := range <-seen {
+		if !heads[h] {
+			t.Fatalf("a reader saw head %d, which Follow was never given", h)
+		}
+	}
+}
