@@ -47,12 +47,15 @@ const (
 )
 
 // Live is the live head index: the rotated vectors of the sections not yet on
-// disk, built from the canonical headers as they arrive (Add), for at most two
-// sections at a time. It is a matcher.Source for the sections it holds.
+// disk, built from the canonical headers as they arrive (Follow from a chain
+// head event, or Add header by header), for at most two sections at a time. It
+// is a matcher.Source for the sections it holds; Compose joins it to the disk
+// index.
 //
-// One goroutine at a time may feed it (Add, DropThrough; they are serialised by
-// a mutex); any number may read it (Snapshot, Bitsets, Sections) at the same
-// time, and readers never wait for the writer.
+// Feeding it (Follow, Add, DropThrough, and Head and Holds, which a feeder uses)
+// is serialised by a mutex; any number of goroutines may read it (Snapshot,
+// Bitsets, Sections, IndexedSections) at the same time, and readers never wait
+// for the writer.
 //
 // A query that reads several bits should read them from one Snapshot: Live's own
 // Bitsets reads the newest tip on each call, so the bits of one query could come
