@@ -13,8 +13,6 @@
 package matcher
 
 import (
-	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
@@ -60,8 +58,9 @@ func bloomBits(clause []byte) [3]uint {
 // NewMatcher compiles filters for sections of sectionSize blocks. Groups that are
 // nil or empty, or that hold a nil clause, match everything and are dropped (an
 // all-zero address is an ordinary clause). With no group left, every block
-// matches. A sectionSize that is zero or not a multiple of 8 makes Start and Scan
-// fail.
+// matches. A sectionSize that is zero, not a multiple of 8 or above
+// MaxSectionSize makes Start and Scan fail with ErrSectionSize (NewMatcher keeps
+// go-ethereum's signature, without an error).
 func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
 	var groups [][][3]uint
 	for _, clauses := range filters {
@@ -130,14 +129,7 @@ func hasNil(clauses [][]byte) bool {
 }
 
 // checkSectionSize reports a section size the matcher cannot work with.
-func (m *Matcher) checkSectionSize() error {
-	if m.sectionSize == 0 || m.sectionSize%8 != 0 {
-		return fmt.Errorf("matcher: section size %d is not a positive multiple of 8", m.sectionSize)
-	}
-	return nil
-}
-
-var errRunning = errors.New("matcher already running")
+func (m *Matcher) checkSectionSize() error { return checkSectionSize(m.sectionSize) }
 
 // sectionBlocks returns the first and last block of section, clipped to
 // [begin, end].

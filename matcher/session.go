@@ -111,6 +111,7 @@ type MatcherSession struct {
 
 	queues   [][]uint64 // per matcher bit: sections to retrieve, ascending
 	owned    []bool     // per bit: handed out by AllocateRetrieval, sections not taken yet
+	held     []int      // per bit: allocations not yet answered by DeliverSections
 	listed   []bool     // per bit: in unalloc
 	unalloc  []int      // bits with queued sections waiting for a retriever
 	allocs   int        // allocations not yet answered by DeliverSections
@@ -149,6 +150,7 @@ func (m *Matcher) Start(ctx context.Context, begin, end uint64, results chan uin
 		emitterDone: make(chan struct{}),
 		queues:      make([][]uint64, len(m.bits)),
 		owned:       make([]bool, len(m.bits)),
+		held:        make([]int, len(m.bits)),
 		listed:      make([]bool, len(m.bits)),
 		vecBytes:    int(m.sectionSize / 8),
 		batch:       1,
@@ -559,6 +561,7 @@ func (s *MatcherSession) AllocateRetrieval() (uint, bool) {
 			s.unalloc = s.unalloc[:len(s.unalloc)-1]
 			s.listed[idx] = false
 			s.owned[idx] = true
+			s.held[idx]++
 			s.allocs++
 			return s.m.bits[idx], true
 		}
@@ -595,30 +598,54 @@ func (s *MatcherSession) AllocateSections(bit uint, count int) []uint64 {
 	return out
 }
 
-// DeliverSections hands in the vectors of bloom bit bit for sections, answering
-// one AllocateRetrieval. Empty bitsets (or missing ones, past the end of
-// bitsets) are queued again; a bitset of the wrong length ends the session with
-// an error. Delivered vectors are kept by the Matcher for its later sessions and
-// must not be modified afterwards.
+// DeliverSections hands in the vectors of bloom bit bit for sections: bitsets[i]
+// is the vector of sections[i]. It answers one AllocateRetrieval of bit, if one
+// is outstanding, and then also lets the bit be handed out again (a retriever
+// need not call AllocateSections). Every input has a defined outcome:
+//   - A zero-length (or nil) bitset, or a missing one past the end of bitsets,
+//     means "not available, ask again": a section still wanted is queued again.
+//   - A bitset of any other length than sectionSize/8 ends the session with an
+//     error wrapping ErrVectorLength that names the bit and the section (after
+//     the session has ended, it is dropped).
+//   - Bitsets past the end of sections, sections never asked for or no longer
+//     wanted, repeated sections and repeated deliveries are ignored, apart from
+//     caching vectors that were asked for. A bit the filter does not use is
+//     ignored.
+//   - After Close, deliveries only fill the cache.
+//
+// go-ethereum's deliverSections (unexported, reached through Multiplex) panics
+// with an index out of range when there are more bitsets than sections, with a
+// nil pointer for a bit it has no scheduler for, waits forever for the sections
+// past the end of a shorter bitsets, and computes wrong matches from a vector of
+// the wrong length.
+//
+// Delivered vectors are kept by the Matcher for its later sessions and must not
+// be modified afterwards.
 func (s *MatcherSession) DeliverSections(bit uint, sections []uint64, bitsets [][]byte) {
 	s.deliver(bit, sections, bitsets, true)
 }
 
-// deliver is DeliverSections; answer tells whether the call counts as the answer
-// to an allocation (as every DeliverSections call does in go-ethereum).
+// deliver is DeliverSections; answer tells whether the call answers an
+// allocation of bit.
 func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, answer bool) {
 	idx, known := s.m.bitIndex[bit]
 	var bad error
 	s.mu.Lock()
-	if answer && s.allocs > 0 {
+	if !known {
+		s.mu.Unlock()
+		return
+	}
+	if answer && s.held[idx] > 0 {
+		s.held[idx]--
 		s.allocs--
 		if s.allocs == 0 && s.quitting {
 			s.cond.Broadcast()
 		}
-	}
-	if !known {
-		s.mu.Unlock()
-		return
+		if s.held[idx] == 0 && s.owned[idx] {
+			// Answered without AllocateSections: offer the bit again.
+			s.owned[idx] = false
+			s.offerLocked(idx)
+		}
 	}
 	sch := s.m.schedulers[idx]
 	whole := len(bitsets) >= len(sections) // the common case: cache all at once
@@ -644,9 +671,9 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 			}
 			continue
 		case len(data) != s.vecBytes:
-			if bad == nil {
-				bad = fmt.Errorf("matcher: delivered vector of bit %d, section %d has %d bytes, want %d",
-					bit, section, len(data), s.vecBytes)
+			if bad == nil && !s.quitting && !s.finished {
+				bad = fmt.Errorf("%w: delivered vector of bit %d, section %d has %d bytes, want %d",
+					ErrVectorLength, bit, section, len(data), s.vecBytes)
 			}
 			continue
 		}
@@ -672,8 +699,14 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 // for each bit allocated to it, it takes up to batch sections (first waiting up
 // to wait for that many to be queued), sends a fresh channel on mux, sends the
 // Retrieval on that channel and reads exactly one reply from it. It returns when
-// the session stops or has nothing left to ask. A reply with Error set ends the
-// session; requests in flight are always answered, even after the session ends.
+// the session stops or has nothing left to ask. Requests in flight must always be
+// answered, even after the session ends (go-ethereum's rule).
+//
+// The reply is delivered as DeliverSections describes, for the Bit and Sections
+// it names; requested sections it leaves out are asked again. A reply with Error
+// set ends the session with that error, and a nil reply with ErrNilReply (where
+// go-ethereum panics). A late reply, one that arrives after the session ended,
+// only fills the cache.
 func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan *Retrieval) {
 	batch = max(batch, 1)
 	s.mu.Lock()
@@ -708,6 +741,12 @@ func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan 
 		case mux <- request:
 			request <- &Retrieval{Bit: bit, Sections: sections, Context: s.ctx}
 			result := <-request
+			if result == nil {
+				s.DeliverSections(bit, sections, nil)
+				s.fail(fmt.Errorf("%w to the request for bit %d, sections %v", ErrNilReply, bit, sections), false)
+				s.Close()
+				return
+			}
 			s.deliverReply(bit, sections, result)
 			if result.Error != nil {
 				s.fail(result.Error, false)
