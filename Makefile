@@ -95,3 +95,14 @@ fuzz:
 
 clean:
 	rm -rf $(TMP)
+
+# Fixed-count fuzzing of the matcher (issue 9): Multiplex with misbehaving
+# retrievers against the reference and Scan; Scan and Multiplex against
+# go-ethereum's Matcher on random filters, ranges and vectors.
+test-fuzz-matcher:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime 1000x ./matcher
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime 500x .
+
+fuzz-matcher:
+	$(GO) test -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime $(FUZZTIME) ./matcher
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime $(FUZZTIME) .
