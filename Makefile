@@ -96,6 +96,8 @@ fuzz:
 clean:
 	rm -rf $(TMP)
 
+.PHONY: test-fuzz-matcher fuzz-matcher
+
 # Fixed-count fuzzing of the matcher (issue 9): Multiplex with misbehaving
 # retrievers against the reference and Scan; Scan and Multiplex against
 # go-ethereum's Matcher on random filters, ranges and vectors.
