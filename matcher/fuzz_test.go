@@ -27,14 +27,14 @@ func (r *fuzzReader) byte() byte {
 // The ways a fuzzed retriever misbehaves in one reply, bit by bit of its
 // behaviour byte.
 const (
-	oddPartial   = 1 << iota // answer only the first half of the sections (the rest asked again)
-	oddReversed              // answer in reverse order
-	oddRepeated              // name every section twice
-	oddLate                  // answer later, from another goroutine, after a pause
-	oddMissing               // a nil bitset for the first section (asked again)
-	oddDuplicate             // deliver the reply again through DeliverSections, also after Close
-	oddError                 // with oddWrongLength: fail the retrieval
-	oddWrongLength           // with oddError: a vector of the wrong length
+	oddPartial     = 1 << iota // answer only the first half of the sections (the rest asked again)
+	oddReversed                // answer in reverse order
+	oddRepeated                // name every section twice
+	oddLate                    // answer later, from another goroutine, after a pause
+	oddMissing                 // a nil bitset for the first section (asked again)
+	oddDuplicate               // deliver the reply again through DeliverSections, also after Close
+	oddError                   // with oddWrongLength: the reply carries an Error
+	oddWrongLength             // with oddReversed (not oddError): a vector of the wrong length
 )
 
 // oddBudget bounds the misbehaving replies of a session, so that it always ends.

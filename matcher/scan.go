@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/bloomsimd/bloomsimd/bitops"
 )
 
 // Source gives Scan the vectors of bloom bits, section by section. Scan calls
@@ -329,10 +327,6 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 			return blocks, err
 		}
 		grp := &m.groups[g]
-		dst := w.acc
-		if g == 0 {
-			dst = w.run
-		}
 		for ci, c := range grp.clauses {
 			var in [3][][]byte
 			for k := range in {
@@ -350,42 +344,25 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 				}
 			}
 			for i, ok := range alive {
-				if !ok {
-					continue
-				}
-				if ci == 0 {
-					bitops.And3(dst[i], in[0][i], in[1][i], in[2][i])
-				} else {
-					bitops.OrAnd3(dst[i], in[0][i], in[1][i], in[2][i])
+				if ok {
+					orClause(ci, groupAcc(g, w.run[i], w.acc[i]), in[0][i], in[1][i], in[2][i])
 				}
 			}
 		}
 		left := false
 		for i, ok := range alive {
-			if !ok {
-				continue
+			if ok {
+				alive[i] = andGroup(g, w.run[i], w.acc[i])
+				left = left || alive[i]
 			}
-			if g == 0 {
-				alive[i] = bitops.TestBytes(w.run[i])
-			} else {
-				alive[i] = bitops.AndInto(w.run[i], w.acc[i])
-			}
-			left = left || alive[i]
 		}
 		if !left {
 			return blocks, nil
 		}
 	}
 	for i, ok := range alive {
-		if !ok {
-			continue
-		}
-		sec := section + uint64(i)
-		first, last := m.sectionBlocks(sec, w.sc.begin, w.sc.end)
-		start := len(blocks)
-		blocks = bitops.AppendSetBits(blocks, w.run[i], sec*m.sectionSize)
-		if first != sec*m.sectionSize || last-first != m.sectionSize-1 {
-			blocks = append(blocks[:start], clip(blocks[start:], first, last)...)
+		if ok {
+			blocks = m.appendMatches(blocks, w.run[i], section+uint64(i), w.sc.begin, w.sc.end)
 		}
 	}
 	return blocks, nil
@@ -446,16 +423,4 @@ func sourcePanic(p any, bit uint, first uint64, n int) error {
 		return fmt.Errorf("%w reading bit %d, %s: %w", ErrSourcePanic, bit, sectionsText(first, n), e)
 	}
 	return fmt.Errorf("%w reading bit %d, %s: %v", ErrSourcePanic, bit, sectionsText(first, n), p)
-}
-
-// clip keeps the blocks within [first, last], in place. (In the last section of
-// the uint64 range, block numbers past the end wrap around to small ones.)
-func clip(blocks []uint64, first, last uint64) []uint64 {
-	out := blocks[:0]
-	for _, b := range blocks {
-		if first <= b && b <= last {
-			out = append(out, b)
-		}
-	}
-	return out
 }
