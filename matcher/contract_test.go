@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/bloomsimd/bloomsimd/internal/impltest"
 )
 
 // The tests of the Source and retrieval contracts: every way a Source or a
 // retriever can break it ends in an error or a defined outcome, never a panic,
-// a hang or memory shared with the caller.
+// a hang, a leaked goroutine or memory shared with the caller.
 
 // funcSource makes a function a Source.
 type funcSource func(ctx context.Context, bit uint, first uint64, dst [][]byte) error
@@ -67,6 +69,7 @@ func checkPrefix(t *testing.T, groups [][][3]uint, begin, end uint64, got []uint
 // A vector of the wrong length (short, long, empty, nil, or a replacement of the
 // wrong length) ends Scan with ErrVectorLength naming the bit and the section.
 func TestScanSourceVectorLength(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	groups := [][][3]uint{{{2, 3, 5}}, {{7, 7, 7}}}
 	const bit, section = 3, 40
 	end := uint64(100*testSectionSize - 1)
@@ -94,6 +97,7 @@ func TestScanSourceVectorLength(t *testing.T) {
 // A Source may replace dst[i] with its own slice: Scan copies it and keeps no
 // reference to it, so later Scans (with another Source) never write into it.
 func TestScanSourceReplacesVectors(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	impltest.Run(t, func(t *testing.T) {
 		withProcs(t, func(t *testing.T) {
 			var (
@@ -139,6 +143,7 @@ func TestScanSourceReplacesVectors(t *testing.T) {
 // ErrSourcePanic naming the bit and the sections; the process goes on, and the
 // next Scan works.
 func TestScanSourcePanic(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	groups := [][][3]uint{{{2, 3, 5}}}
 	end := uint64(200*testSectionSize - 1)
 	boom := errors.New("boom")
@@ -181,6 +186,7 @@ func TestScanSourcePanic(t *testing.T) {
 
 // A Source that returns the cancellation of ctx: Scan returns ctx.Err() itself.
 func TestScanSourceReturnsCtxErr(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	m := newMatcher(testSectionSize, [][][3]uint{{{2, 3, 3}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	src := funcSource(func(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
@@ -272,6 +278,7 @@ func vectors(bit uint, sections []uint64) [][]byte {
 // Every odd reply through DeliverSections has its defined outcome, and the
 // matches stay exact.
 func TestDeliverOddReplies(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	groups := [][][3]uint{{{2, 3, 5}, {7, 7, 7}}, {{3, 11, 11}}}
 	const end = 40*testSectionSize - 1
 	want := expected(groups, 0, end)
@@ -364,6 +371,7 @@ func TestDeliverOddReplies(t *testing.T) {
 // A vector of the wrong length ends the session with ErrVectorLength naming the
 // bit and the section; results close, nothing more is handed out.
 func TestDeliverWrongLength(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	groups := [][][3]uint{{{2, 3, 5}}}
 	const end = 40*testSectionSize - 1
 	impltest.Run(t, func(t *testing.T) {
@@ -386,6 +394,7 @@ func TestDeliverWrongLength(t *testing.T) {
 // A repeated DeliverSections answers nothing: Close still waits for the
 // allocation of another bit that is still out.
 func TestDeliverDuplicateKeepsCloseWaiting(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	impltest.Run(t, func(t *testing.T) {
 		m := newMatcher(testSectionSize, [][][3]uint{{{2, 3, 5}}})
 		results := make(chan uint64)
@@ -419,6 +428,7 @@ func TestDeliverDuplicateKeepsCloseWaiting(t *testing.T) {
 // After Close: deliveries of every kind are accepted without effect (no panic,
 // no error), and nothing is handed out.
 func TestDeliverAfterClose(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	impltest.Run(t, func(t *testing.T) {
 		m := newMatcher(testSectionSize, [][][3]uint{{{2, 3, 5}}})
 		results := make(chan uint64)
@@ -448,6 +458,7 @@ func TestDeliverAfterClose(t *testing.T) {
 // Multiplex: a nil reply ends the session with ErrNilReply instead of a panic;
 // replies with odd shapes keep the matches exact.
 func TestMultiplexOddReplies(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	groups := [][][3]uint{{{2, 3, 5}}, {{7, 11, 11}}}
 	const end = 30*testSectionSize - 1
 	want := expected(groups, 0, end)
