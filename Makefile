@@ -113,3 +113,16 @@ bench-live:
 	$(GO) test -run '^$$' -bench '^BenchmarkLive' -benchtime 40000x -count 6 ./index | tee $(TMP)/live.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(BloomFilter|UnindexedHeaders)$$' -count 6 . | tee $(TMP)/bloomfilter.txt
 	cd bench && $(GO) tool benchstat -col /impl $(TMP)/bloomfilter.txt
+
+.PHONY: test-fuzz-matcher fuzz-matcher
+
+# Fixed-count fuzzing of the matcher (issue 9): Multiplex with misbehaving
+# retrievers against the reference and Scan; Scan and Multiplex against
+# go-ethereum's Matcher on random filters, ranges and vectors.
+test-fuzz-matcher:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime 1000x ./matcher
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime 500x .
+
+fuzz-matcher:
+	$(GO) test -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime $(FUZZTIME) ./matcher
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime $(FUZZTIME) .

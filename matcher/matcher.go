@@ -10,17 +10,22 @@
 // bloom bits of its Keccak-256 hash are set. The vector of bloom bit b for section
 // s holds bit b of the blooms of blocks s*sectionSize ... (s+1)*sectionSize-1,
 // block s*sectionSize+j at byte j/8, mask 0x80>>(j%8).
+//
+// go-ethereum's per-bit scheduler, which deduplicates requests and caches the
+// delivered vectors, is unexported there; here it is unexported too (scheduler.go,
+// a cache only: the retrieval queue deduplicates), rather than a package of its
+// own that nothing else would use.
+//
+// Where go-ethereum panics or hangs on bad input (a section size, a Source, a
+// retrieval reply), this package returns an error or asks again, as the
+// documentation of Start, Scan, Source, DeliverSections and Multiplex says; the
+// error values are in errors.go.
 package matcher
 
 import (
-	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
-
-	"github.com/bloomsimd/bloomsimd/bitops"
-	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
 // Matcher holds a compiled filter and caches, across its sessions, the vectors
@@ -30,9 +35,9 @@ type Matcher struct {
 	groups      []group // AND of groups, in filter order
 	bits        []uint  // distinct bloom bits of all groups
 	bitIndex    map[uint]int
-	schedulers  []*scheduler.Scheduler // per entry of bits
-	maxGroup    int                    // most distinct bits in one group
-	position    []int32                // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
+	schedulers  []*scheduler // per entry of bits: the cache of delivered vectors
+	maxGroup    int          // most distinct bits in one group
+	position    []int32      // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
 
 	running atomic.Bool
 }
@@ -60,8 +65,9 @@ func bloomBits(clause []byte) [3]uint {
 // NewMatcher compiles filters for sections of sectionSize blocks. Groups that are
 // nil or empty, or that hold a nil clause, match everything and are dropped (an
 // all-zero address is an ordinary clause). With no group left, every block
-// matches. A sectionSize that is zero or not a multiple of 8 makes Start and Scan
-// fail.
+// matches. A sectionSize that is zero, not a multiple of 8 or above
+// MaxSectionSize makes Start and Scan fail with ErrSectionSize (NewMatcher keeps
+// go-ethereum's signature, without an error).
 func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
 	var groups [][][3]uint
 	for _, clauses := range filters {
@@ -92,7 +98,7 @@ func newMatcher(sectionSize uint64, groups [][][3]uint) *Matcher {
 					idx = len(m.bits)
 					m.bitIndex[bit] = idx
 					m.bits = append(m.bits, bit)
-					m.schedulers = append(m.schedulers, scheduler.New(bit))
+					m.schedulers = append(m.schedulers, newScheduler())
 				}
 				p, ok := pos[idx]
 				if !ok {
@@ -130,45 +136,4 @@ func hasNil(clauses [][]byte) bool {
 }
 
 // checkSectionSize reports a section size the matcher cannot work with.
-func (m *Matcher) checkSectionSize() error {
-	if m.sectionSize == 0 || m.sectionSize%8 != 0 {
-		return fmt.Errorf("matcher: section size %d is not a positive multiple of 8", m.sectionSize)
-	}
-	return nil
-}
-
-var errRunning = errors.New("matcher already running")
-
-// sectionBlocks returns the first and last block of section, clipped to
-// [begin, end].
-func (m *Matcher) sectionBlocks(section, begin, end uint64) (first, last uint64) {
-	first = section * m.sectionSize
-	last = first + (m.sectionSize - 1)
-	if last < first { // the last section of the uint64 range
-		last = ^uint64(0)
-	}
-	return max(first, begin), min(last, end)
-}
-
-// evalGroup evaluates group g of a section into run: the OR over its clauses of
-// the AND of each clause's three vectors (in, indexed like g.bits), ANDed into run
-// unless g is the first group, when it replaces run. tmp is scratch of run's
-// length. It reports whether any bit of run is left set.
-func (m *Matcher) evalGroup(g int, in [][]byte, run, tmp []byte) bool {
-	grp := &m.groups[g]
-	dst := tmp
-	if g == 0 {
-		dst = run
-	}
-	for i, c := range grp.clauses {
-		if i == 0 {
-			bitops.And3(dst, in[c[0]], in[c[1]], in[c[2]])
-		} else {
-			bitops.OrAnd3(dst, in[c[0]], in[c[1]], in[c[2]])
-		}
-	}
-	if g == 0 {
-		return bitops.TestBytes(run)
-	}
-	return bitops.AndInto(run, tmp)
-}
+func (m *Matcher) checkSectionSize() error { return checkSectionSize(m.sectionSize) }

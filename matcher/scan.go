@@ -7,16 +7,27 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/bloomsimd/bloomsimd/bitops"
 )
 
 // Source gives Scan the vectors of bloom bits, section by section. Scan calls
 // Bitsets from up to GOMAXPROCS goroutines at once, so a Source must be safe for
 // concurrent use.
+//
+// The contract, which Scan enforces when Bitsets returns:
+//   - Bitsets fills dst[i] (Scan's buffer of exactly sectionSize/8 bytes) with the
+//     vector of bloom bit `bit` for section first+i, or replaces dst[i] with its
+//     own slice of exactly sectionSize/8 bytes. Scan copies a replaced vector into
+//     its buffer at once and keeps no reference to the Source's slice, so the
+//     Source may reuse it after Bitsets returns.
+//   - Any other length (nil included) ends Scan with an error wrapping
+//     ErrVectorLength that names the bit and the section.
+//   - An error ends Scan with an error that wraps it and names the bit and the
+//     sections read; a panic ends Scan with an error wrapping ErrSourcePanic (and
+//     the panic value, when it is an error), recovered on the goroutine that
+//     called Bitsets.
+//   - The Source must not keep dst, nor write to Scan's buffers, after Bitsets
+//     returns: they are reused for other sections and other Scans.
 type Source interface {
-	// Bitsets fills dst[i] (pre-allocated, sectionSize/8 bytes) with the vector of
-	// bloom bit `bit` for section first+i.
 	Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error
 }
 
@@ -30,8 +41,9 @@ const scanRunBytes = 8 << 10
 // to GOMAXPROCS workers; each worker reads a bit's vectors for a run of sections
 // with one Bitsets call (a later group only for the sections still matching).
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
-// ctx is cancelled, and otherwise the first error of src in section order,
-// after emitting the matches of the runs before the failing one.
+// ctx is cancelled, and otherwise the first error of src (or breach of the Source
+// contract) in section order, after emitting the matches of the runs before the
+// failing one. A bad section size is an error wrapping ErrSectionSize.
 func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit func(block uint64) bool) error {
 	if err := m.checkSectionSize(); err != nil {
 		return err
@@ -64,7 +76,11 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	runLen := min(uint64(maxRunLen(vecBytes)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
 	sc := &scan{m: m, src: src, begin: begin, end: end, first: first, count: count, runLen: runLen}
-	return sc.parallel(ctx, runs, int(min(procs, runs)-1), emit)
+	err := sc.parallel(ctx, runs, int(min(procs, runs)-1), emit)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // not a Source's error wrapping the cancellation
+	}
+	return err
 }
 
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
@@ -250,7 +266,8 @@ func (sc *scan) parallel(ctx context.Context, runs uint64, helpers int, emit fun
 }
 
 // scanWorker holds one worker's buffers, each set runLen vectors: the three
-// vectors of a clause, the OR of a group and the running result.
+// vectors of a clause, the OR of a group and the running result. A Source never
+// sees these slices themselves, only copies of their headers in req.
 type scanWorker struct {
 	sc       *scan
 	vecBytes int
@@ -258,6 +275,7 @@ type scanWorker struct {
 	acc      [][]byte
 	run      [][]byte
 	alive    []bool
+	req      [][]byte // the dst handed to Bitsets
 }
 
 // workers keeps scanWorkers between Scans: their buffers are the only memory a
@@ -280,7 +298,7 @@ func (sc *scan) newWorker() *scanWorker {
 		}
 		return v
 	}
-	w := &scanWorker{sc: sc, vecBytes: vb, alive: make([]bool, n)}
+	w := &scanWorker{sc: sc, vecBytes: vb, alive: make([]bool, n), req: make([][]byte, n)}
 	for k := range w.bits {
 		w.bits[k] = vecs()
 	}
@@ -309,10 +327,6 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 			return blocks, err
 		}
 		grp := &m.groups[g]
-		dst := w.acc
-		if g == 0 {
-			dst = w.run
-		}
 		for ci, c := range grp.clauses {
 			var in [3][][]byte
 			for k := range in {
@@ -330,42 +344,25 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 				}
 			}
 			for i, ok := range alive {
-				if !ok {
-					continue
-				}
-				if ci == 0 {
-					bitops.And3(dst[i], in[0][i], in[1][i], in[2][i])
-				} else {
-					bitops.OrAnd3(dst[i], in[0][i], in[1][i], in[2][i])
+				if ok {
+					orClause(ci, groupAcc(g, w.run[i], w.acc[i]), in[0][i], in[1][i], in[2][i])
 				}
 			}
 		}
 		left := false
 		for i, ok := range alive {
-			if !ok {
-				continue
+			if ok {
+				alive[i] = andGroup(g, w.run[i], w.acc[i])
+				left = left || alive[i]
 			}
-			if g == 0 {
-				alive[i] = bitops.TestBytes(w.run[i])
-			} else {
-				alive[i] = bitops.AndInto(w.run[i], w.acc[i])
-			}
-			left = left || alive[i]
 		}
 		if !left {
 			return blocks, nil
 		}
 	}
 	for i, ok := range alive {
-		if !ok {
-			continue
-		}
-		sec := section + uint64(i)
-		first, last := m.sectionBlocks(sec, w.sc.begin, w.sc.end)
-		start := len(blocks)
-		blocks = bitops.AppendSetBits(blocks, w.run[i], sec*m.sectionSize)
-		if first != sec*m.sectionSize || last-first != m.sectionSize-1 {
-			blocks = append(blocks[:start], clip(blocks[start:], first, last)...)
+		if ok {
+			blocks = m.appendMatches(blocks, w.run[i], section+uint64(i), w.sc.begin, w.sc.end)
 		}
 	}
 	return blocks, nil
@@ -383,7 +380,7 @@ func (w *scanWorker) fetch(ctx context.Context, bit uint, section uint64, alive 
 		for j < len(alive) && alive[j] {
 			j++
 		}
-		if err := w.sc.src.Bitsets(ctx, bit, section+uint64(i), dst[i:j]); err != nil {
+		if err := w.read(ctx, bit, section+uint64(i), dst[i:j]); err != nil {
 			return err
 		}
 		i = j
@@ -391,14 +388,39 @@ func (w *scanWorker) fetch(ctx context.Context, bit uint, section uint64, alive 
 	return nil
 }
 
-// clip keeps the blocks within [first, last], in place. (In the last section of
-// the uint64 range, block numbers past the end wrap around to small ones.)
-func clip(blocks []uint64, first, last uint64) []uint64 {
-	out := blocks[:0]
-	for _, b := range blocks {
-		if first <= b && b <= last {
-			out = append(out, b)
+// read has the Source fill dst, the worker's buffers for the vectors of bit in
+// the sections from first on, and enforces the Source contract: the Source gets
+// copies of the buffers' headers, a replaced vector is copied into its buffer,
+// and a wrong length, an error or a panic becomes an error naming the bit and the
+// section.
+func (w *scanWorker) read(ctx context.Context, bit uint, first uint64, dst [][]byte) (err error) {
+	req := w.req[:len(dst):len(dst)]
+	copy(req, dst)
+	defer clear(req) // keep no reference to the Source's memory in the pool
+	defer func() {
+		if p := recover(); p != nil {
+			err = sourcePanic(p, bit, first, len(dst))
+		}
+	}()
+	if err := w.sc.src.Bitsets(ctx, bit, first, req); err != nil {
+		return fmt.Errorf("matcher: Source reading bit %d, %s: %w", bit, sectionsText(first, len(dst)), err)
+	}
+	for i, v := range req {
+		if len(v) != w.vecBytes {
+			return fmt.Errorf("%w: Source gave bit %d, section %d %d bytes, want %d",
+				ErrVectorLength, bit, first+uint64(i), len(v), w.vecBytes)
+		}
+		if &v[0] != &dst[i][0] {
+			copy(dst[i], v)
 		}
 	}
-	return out
+	return nil
+}
+
+// sourcePanic is the error of a Source that panicked with p.
+func sourcePanic(p any, bit uint, first uint64, n int) error {
+	if e, ok := p.(error); ok {
+		return fmt.Errorf("%w reading bit %d, %s: %w", ErrSourcePanic, bit, sectionsText(first, n), e)
+	}
+	return fmt.Errorf("%w reading bit %d, %s: %v", ErrSourcePanic, bit, sectionsText(first, n), p)
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -110,8 +111,8 @@ func TestScanSourceError(t *testing.T) {
 	m := newMatcher(testSectionSize, groups)
 	for _, failAt := range []uint64{0, 3, 100} {
 		got, err := scanAll(m, 0, 200*testSectionSize, testSource{size: testSectionSize, failAt: failAt, failErr: boom})
-		if err != boom {
-			t.Fatalf("failAt %d: err %v", failAt, err)
+		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "bit ") || !strings.Contains(err.Error(), "section") {
+			t.Fatalf("failAt %d: err %v, want one wrapping %v that names the bit and sections", failAt, err, boom)
 		}
 		if len(got) > 0 && got[len(got)-1] >= failAt*testSectionSize {
 			t.Fatalf("failAt %d: match %d at or after the failing section", failAt, got[len(got)-1])

@@ -155,14 +155,18 @@ func TestMatcherCacheAcrossSessions(t *testing.T) {
 
 func TestMatcherBadInput(t *testing.T) {
 	t.Parallel()
-	for _, size := range []uint64{0, 12, 4097} {
+	for _, size := range []uint64{0, 12, 4097, MaxSectionSize + 8, 1 << 32, 1 << 62, math.MaxUint64 &^ 7} {
 		m := newMatcher(size, [][][3]uint{{{1, 2, 3}}})
-		if _, err := m.Start(context.Background(), 0, 10, make(chan uint64)); err == nil || !strings.Contains(err.Error(), "section size") {
+		if _, err := m.Start(context.Background(), 0, 10, make(chan uint64)); err == nil || !strings.Contains(err.Error(), "section size") || !errors.Is(err, ErrSectionSize) {
 			t.Errorf("Start with section size %d: err %v", size, err)
 		}
 		err := m.Scan(context.Background(), 0, 10, testSource{size: 8}, func(uint64) bool { return true })
-		if err == nil || !strings.Contains(err.Error(), "section size") {
+		if err == nil || !strings.Contains(err.Error(), "section size") || !errors.Is(err, ErrSectionSize) {
 			t.Errorf("Scan with section size %d: err %v", size, err)
+		}
+		// NewMatcher itself never fails: it keeps go-ethereum's signature.
+		if NewMatcher(size, [][][]byte{{{1}}, {{2}, {3}}}) == nil {
+			t.Errorf("NewMatcher(%d) = nil", size)
 		}
 	}
 	m := newMatcher(testSectionSize, [][][3]uint{{{1, 2, 3}}})

@@ -16,12 +16,18 @@ var (
 	ErrNotGenerated = errors.New("bloom not fully generated yet")
 	// ErrBloomBitOutOfBounds: Bitset's bit index is 2048 or more.
 	ErrBloomBitOutOfBounds = errors.New("bloom bit out of bounds")
-	// ErrSectionsTooLarge: the bit matrix would be larger than Go can allocate
-	// (more than 128 TiB, or than the address space of a 32-bit platform), where
-	// go-ethereum panics in make. Smaller ones that do not fit in memory still fail
-	// as any allocation does.
+	// ErrSectionsTooLarge: NewGenerator's section count is above MaxSectionSize.
+	// go-ethereum has no bound: it panics in make when the matrix is larger than Go
+	// allocates, and runs out of memory below that.
 	ErrSectionsTooLarge = errors.New("section count too large")
 )
+
+// MaxSectionSize is the most blocks (blooms) a section may hold, here and in
+// the matcher (matcher.MaxSectionSize is this constant). It is far above the
+// section sizes go-ethereum uses (4096, and 32768 for light clients) and keeps
+// memory bounded on every platform: a Generator's matrix is at most 256 MiB, a
+// vector at most 128 KiB, and sizes in bytes fit an int on 32-bit platforms.
+const MaxSectionSize = 1 << 20
 
 const (
 	// BloomBitLength is the number of bits of a bloom, and of vectors in a section.
@@ -53,27 +59,24 @@ type Generator struct {
 }
 
 // NewGenerator returns a Generator for sections blooms; sections must be a
-// multiple of 8. As in go-ethereum, 0 is one: that Generator is full at once and
-// its vectors are empty. It allocates the whole 2048 × sections/8 byte matrix at
-// once.
+// multiple of 8 (else ErrSectionCount) and at most MaxSectionSize (else
+// ErrSectionsTooLarge). As in go-ethereum, 0 is one: that Generator is full at
+// once and its vectors are empty. It allocates the whole 2048 × sections/8 byte
+// matrix at once.
 func NewGenerator(sections uint) (*Generator, error) {
 	if sections%8 != 0 {
 		return nil, ErrSectionCount
 	}
-	width := sections / 8
-	if width > maxMatrixBytes/BloomBitLength {
+	if sections > MaxSectionSize {
 		return nil, ErrSectionsTooLarge
 	}
+	width := sections / 8
 	return &Generator{
 		matrix:   make([]byte, BloomBitLength*width),
 		width:    width,
 		sections: sections,
 	}, nil
 }
-
-// maxMatrixBytes is below the largest allocation Go makes: 2^47-1 on 64-bit
-// platforms (Go allocates at most 2^48 bytes), 2^31-1 on 32-bit ones.
-const maxMatrixBytes = ^uint(0) >> 1 >> (16 * (^uint(0) >> 63))
 
 // AddBloom adds the bloom of block index; blocks must come in order from 0. A
 // go-ethereum types.Bloom passes as it is. Every 8th bloom rotates the group of

@@ -268,6 +268,15 @@ func TestGeneratorErrors(t *testing.T) {
 	if _, err := NewGenerator(^uint(0) &^ 7); err != ErrSectionsTooLarge {
 		t.Errorf("NewGenerator(huge) error %v, want %v", err, ErrSectionsTooLarge)
 	}
+	// The documented bound: the largest size is accepted, the next one is not.
+	if _, err := NewGenerator(MaxSectionSize + 8); err != ErrSectionsTooLarge {
+		t.Errorf("NewGenerator(MaxSectionSize+8) error %v, want %v", err, ErrSectionsTooLarge)
+	}
+	if !testing.Short() { // a 256 MiB matrix
+		if g, err := NewGenerator(MaxSectionSize); err != nil || g == nil {
+			t.Errorf("NewGenerator(MaxSectionSize) = %v, %v", g, err)
+		}
+	}
 	// Zero sections, as in go-ethereum: full at once, with empty vectors.
 	g, err := NewGenerator(0)
 	if err != nil {

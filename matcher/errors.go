@@ -1,0 +1,55 @@
+package matcher
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bloomsimd/bloomsimd/rotate"
+)
+
+// MaxSectionSize is the largest section size, in blocks, that Start and Scan
+// accept: rotate.MaxSectionSize, the bound of the Generator that builds the
+// vectors. It keeps a vector at 128 KiB at most, what a session or a Scan
+// worker holds bounded, and every size in bytes within an int on 32-bit
+// platforms. go-ethereum has no bound and panics in make on huge sizes.
+const MaxSectionSize = rotate.MaxSectionSize
+
+// The errors of this package, for errors.Is. The errors returned wrap them with
+// the details (the size, or the bit and section concerned).
+var (
+	// ErrSectionSize: the Matcher's section size is zero, not a multiple of 8 or
+	// above MaxSectionSize. NewMatcher keeps go-ethereum's signature, so Start and
+	// Scan report it.
+	ErrSectionSize = errors.New("matcher: section size must be a positive multiple of 8, at most MaxSectionSize")
+
+	// ErrVectorLength: a vector of the wrong length, from a Source (Scan) or in
+	// a retrieval reply (Multiplex, DeliverSections). A vector must hold
+	// exactly sectionSize/8 bytes.
+	ErrVectorLength = errors.New("matcher: vector of the wrong length")
+
+	// ErrSourcePanic: a Source's Bitsets panicked. Scan recovers and returns
+	// it, wrapping the panic value when that is an error.
+	ErrSourcePanic = errors.New("matcher: Source panicked")
+
+	// ErrNilReply: a retriever answered a Multiplex request with a nil
+	// *Retrieval (go-ethereum dereferences it and panics).
+	ErrNilReply = errors.New("matcher: nil retrieval reply")
+)
+
+var errRunning = errors.New("matcher already running")
+
+// checkSectionSize reports a section size the matcher cannot work with.
+func checkSectionSize(size uint64) error {
+	if size == 0 || size%8 != 0 || size > MaxSectionSize {
+		return fmt.Errorf("%w: got %d", ErrSectionSize, size)
+	}
+	return nil
+}
+
+// sectionsText names the n sections from first, for error messages.
+func sectionsText(first uint64, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("section %d", first)
+	}
+	return fmt.Sprintf("sections %d..%d", first, first+uint64(n)-1)
+}

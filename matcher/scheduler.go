@@ -1,0 +1,108 @@
+package matcher
+
+import "sync"
+
+// scheduler caches the delivered vectors of one bloom bit for the sessions of a
+// Matcher, as go-ethereum's (unexported) core/bloombits scheduler does: a
+// vector is kept only if some session asked for it, a repeated delivery is
+// ignored, and reset forgets the requests still undelivered so that the next
+// session asks for them again.
+//
+// It was the exported package scheduler. It is folded in here because it
+// replaces nothing exported in go-ethereum and only the matcher used it: just
+// requestAll, deliver and reset. Deduplicating requests is the retrieval
+// queue's job (queue.go). With no waiters left, reset cannot leave anyone
+// blocked.
+type scheduler struct {
+	mu    sync.Mutex
+	pages map[uint64]*page // by section / pageSize
+	last  *page            // the page used last: requests come in runs of sections
+}
+
+// Sections are kept in pages of consecutive ones: matchers ask for runs of
+// sections, and a page costs one map entry for all of them.
+const pageSize = 64
+
+// page holds sections index*pageSize ... : bit i of requested and delivered
+// is section index*pageSize+i.
+type page struct {
+	index     uint64
+	requested uint64
+	delivered uint64
+	data      [pageSize][]byte
+}
+
+func newScheduler() *scheduler {
+	return &scheduler{pages: make(map[uint64]*page)}
+}
+
+// page returns the page of section, creating it if create is set; otherwise it
+// may return nil. Call with s.mu held.
+func (s *scheduler) page(section uint64, create bool) *page {
+	index := section / pageSize
+	p := s.last
+	if p == nil || p.index != index {
+		p = s.pages[index]
+		if p == nil {
+			if !create {
+				return nil
+			}
+			p = &page{index: index}
+			s.pages[index] = p
+		}
+		s.last = p
+	}
+	return p
+}
+
+// requestAll marks every section of sections requested and sets cached[i] to
+// the delivered vector of sections[i], or to nil when that vector is still to
+// come.
+func (s *scheduler) requestAll(sections []uint64, cached [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, section := range sections {
+		p, mask := s.page(section, true), uint64(1)<<(section%pageSize)
+		p.requested |= mask
+		cached[i] = nil
+		if p.delivered&mask != 0 {
+			cached[i] = p.data[section%pageSize]
+		}
+	}
+}
+
+// deliver stores data[i] as the vector of sections[i] for every section that
+// was requested and not yet delivered, and returns how many it stored. Sections
+// past the end of data, vectors nobody requested and repeated deliveries are
+// ignored. It keeps the slices it stores: callers must not modify them
+// afterwards.
+func (s *scheduler) deliver(sections []uint64, data [][]byte) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for i, section := range sections[:min(len(sections), len(data))] {
+		p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
+		if p == nil || p.requested&mask == 0 || p.delivered&mask != 0 {
+			continue
+		}
+		p.data[section%pageSize] = data[i]
+		p.delivered |= mask
+		n++
+	}
+	return n
+}
+
+// reset drops the requests that were never delivered, so that the next session
+// asks for them again, and keeps the delivered vectors (go-ethereum resets when
+// a session starts).
+func (s *scheduler) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for index, p := range s.pages {
+		if p.delivered == 0 {
+			delete(s.pages, index)
+		}
+		p.requested = p.delivered
+	}
+	s.last = nil
+}
