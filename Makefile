@@ -95,3 +95,11 @@ fuzz:
 
 clean:
 	rm -rf $(TMP)
+
+# index: a fixed number of executions of FuzzReader (stored values against the
+# reference decoder); fuzz-index runs it for FUZZTIME.
+test-fuzz-index:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
+
+fuzz-index:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./index
