@@ -48,9 +48,10 @@ const (
 	// started on the chain, it reads the canonical headers back from the database
 	// in the background, pausing 100 ms between sections. Needs Headers.
 	GethChainIndexer
-	// OurSteps drives our IndexWriter as GethSteps drives go-ethereum's.
+	// OurSteps drives our BloomIndexer (index.Writer) as GethSteps drives
+	// go-ethereum's.
 	OurSteps
-	// OurChainIndexer runs our IndexWriter as the backend of a go-ethereum
+	// OurChainIndexer runs our BloomIndexer as the backend of a go-ethereum
 	// ChainIndexer (without a pause between sections). Needs Headers.
 	OurChainIndexer
 	// NoIndex leaves the index unwritten.
@@ -147,7 +148,7 @@ func Build(opts Options) (c *Chain, err error) {
 	case GethSteps:
 		backend, err = NewGethIndexer(c.DB)
 	case OurSteps, OurChainIndexer:
-		backend, err = NewIndexWriter(c.DB)
+		backend = NewOurIndexer(c.DB)
 	}
 	if err != nil {
 		return nil, err
@@ -344,6 +345,12 @@ func NewGethIndexer(db ethdb.Database) (core.ChainIndexerBackend, error) {
 	return backend, nil
 }
 
+// NewOurIndexer returns our BloomIndexer backend for db, as NewBloomIndexer
+// creates it.
+func NewOurIndexer(db ethdb.Database) core.ChainIndexerBackend {
+	return &BloomIndexer{db: db, size: SectionSize}
+}
+
 // progress prints "what: i/n" lines about every two seconds and at the end.
 type progress struct {
 	w     io.Writer
@@ -372,6 +379,10 @@ type headChain struct {
 	head *types.Header
 	feed event.Feed
 }
+
+// NewHeadChain returns the chain a ChainIndexer follows, at head, with no head
+// events.
+func NewHeadChain(head *types.Header) core.ChainIndexerChain { return &headChain{head: head} }
 
 func (h *headChain) CurrentHeader() *types.Header { return h.head }
 
