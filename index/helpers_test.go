@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
@@ -87,8 +88,9 @@ func testHead(s uint64, variant byte) [32]byte {
 
 const canonicalVariant = 0x80
 
-// testChain is an index in a memDB: sections of given blooms, indexed and
-// canonical under testHead(s, canonicalVariant).
+// testChain is an index in a memDB as a node's BloomIndexer leaves it:
+// sections of given blooms, indexed and canonical under testHead(s,
+// canonicalVariant), with the section heads and count stored.
 type testChain struct {
 	db          *memDB
 	sectionSize uint64
@@ -107,9 +109,16 @@ func newTestChain(t testing.TB, sectionSize uint64, sections [][][256]byte) *tes
 		head := testHead(uint64(s), canonicalVariant)
 		c.index(t, w, uint64(s), section, head)
 		c.setCanonical(uint64(s), head)
+		c.setStoredHead(uint64(s), head)
 		c.vectors = append(c.vectors, refVectors(section))
 	}
+	c.db.Put(SectionCountKey(), binary.BigEndian.AppendUint64(nil, uint64(len(sections))))
 	return c
+}
+
+// setStoredHead stores head as the BloomIndexer's head of section s.
+func (c *testChain) setStoredHead(s uint64, head [32]byte) {
+	c.db.Put(SectionHeadKey(s), head[:])
 }
 
 // index writes section's blooms under head with w.

@@ -15,10 +15,13 @@ import (
 // Reader is a matcher.Source over the bloom-bit index of a key-value store. It is
 // safe for concurrent use if the store is (ethdb databases are).
 //
-// Each Bitsets call reads the canonical heads of its sections first, then the
-// bit's vectors with one iterator; keys of other heads (left by a reorg) are
-// skipped. A reorg that lands between the two reads can give vectors of the
-// heads read, as go-ethereum's bloom servers do.
+// Each Bitsets call reads the canonical heads of its sections first (see
+// canonicalHeads: one canonical hash and the BloomIndexer's stored heads for a
+// run, or one canonical hash per section), then the bit's vectors with one
+// iterator; keys of other heads (left by a reorg) are skipped. A reorg that
+// lands between the two reads can give vectors of the heads read, as
+// go-ethereum's bloom servers do. For a query, Snapshot reads each section's
+// head once.
 type Reader struct {
 	db          store
 	ancient     ancientReader // nil when the store has no freezer
@@ -30,6 +33,7 @@ type Reader struct {
 type readScratch struct {
 	heads [][HashLength]byte
 	hkey  [CanonicalHashKeyLen]byte
+	skey  [len(sectionHeadPrefix) + 8]byte // stored heads' iterator prefix and start
 	// first holds the iterator's prefix and start, never written while an
 	// iterator may hold them.
 	first [bloomBitsPrefixLength + 8]byte
@@ -81,6 +85,11 @@ const ctxCheckEvery = 64
 // value (ErrCorrupt); with ctx.Err() once ctx is done. On error, the contents
 // of dst are unspecified.
 func (r *Reader) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return r.bitsets(ctx, nil, bit, first, dst)
+}
+
+// bitsets is Bitsets, taking the canonical heads from snap if it is not nil.
+func (r *Reader) bitsets(ctx context.Context, snap *Snapshot, bit uint, first uint64, dst [][]byte) error {
 	n := uint64(len(dst))
 	if err := r.checkRequest(bit, first, dst); err != nil || n == 0 {
 		return err
@@ -97,15 +106,18 @@ func (r *Reader) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]by
 		sc.heads = make([][HashLength]byte, len(dst))
 	}
 	heads := sc.heads[:len(dst)]
-	for i := range heads {
-		if i%ctxCheckEvery == ctxCheckEvery-1 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	var err error
+	if snap != nil {
+		err = snap.heads(ctx, sc, first, heads)
+	} else {
+		err = r.canonicalHeads(ctx, sc, first, heads)
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Bit = bit
 		}
-		if err := r.canonicalHead(sc, first+uint64(i), &heads[i]); err != nil {
-			return &Error{Bit: bit, Section: first + uint64(i), Err: err}
-		}
+		return err
 	}
 	return r.readVectors(ctx, sc, bit, first, heads, dst)
 }
@@ -125,29 +137,6 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 			return fmt.Errorf("index: bloom bit %d, section %d: buffer of %d bytes, want %d", bit, first+uint64(i), len(d), r.sectionSize/8)
 		}
 	}
-	return nil
-}
-
-// canonicalHead stores the canonical hash of section's last block in head.
-func (r *Reader) canonicalHead(sc *readScratch, section uint64, head *[HashLength]byte) error {
-	number := (section+1)*r.sectionSize - 1
-	var v []byte
-	if r.ancient != nil {
-		v, _ = r.ancient.Ancient(CanonicalHashTable, number)
-	}
-	var err error
-	if len(v) == 0 {
-		v, err = r.db.Get(appendCanonicalHashKey(sc.hkey[:0], number))
-	}
-	switch {
-	case err != nil:
-		return fmt.Errorf("%w: reading the canonical hash of block %d: %w", ErrNoSection, number, err)
-	case len(v) == 0:
-		return fmt.Errorf("%w: no canonical hash of block %d", ErrNoSection, number)
-	case len(v) != HashLength:
-		return fmt.Errorf("%w: canonical hash of block %d has %d bytes", ErrCorrupt, number, len(v))
-	}
-	copy(head[:], v)
 	return nil
 }
 

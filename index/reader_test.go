@@ -14,7 +14,7 @@ import (
 
 // checkRun reads bit's vectors of sections first..first+n-1 and compares them
 // with the chain's reference vectors.
-func (c *testChain) checkRun(t *testing.T, r *Reader, bit uint, first uint64, n int) {
+func (c *testChain) checkRun(t *testing.T, r matcher.Source, bit uint, first uint64, n int) {
 	t.Helper()
 	dst := c.buffers(n)
 	if err := r.Bitsets(context.Background(), bit, first, dst); err != nil {
@@ -67,65 +67,124 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// One iterator per call, one canonical-hash read per section.
+// With the BloomIndexer's section heads stored, a run costs one canonical-hash
+// read and two iterators (heads, vectors); without them, or for one section,
+// one canonical-hash read per section and one iterator.
 func TestReaderReads(t *testing.T) {
 	c := newTestChain(t, 64, [][][256]byte{makeSection(t, kindDense, 64, 1), makeSection(t, kindDense, 64, 2), makeSection(t, kindDense, 64, 3)})
 	r := c.reader(t)
-	gets, its := c.db.gets.Load(), c.db.iterators.Load()
-	c.checkRun(t, r, 100, 0, 3)
-	if g, i := c.db.gets.Load()-gets, c.db.iterators.Load()-its; g != 3 || i != 1 {
-		t.Errorf("Bitsets of 3 sections: %d Gets and %d iterators, want 3 and 1", g, i)
+	check := func(what string, n int, wantGets, wantIts int64) {
+		t.Helper()
+		gets, its := c.db.gets.Load(), c.db.iterators.Load()
+		c.checkRun(t, r, 100, 0, n)
+		if g, i := c.db.gets.Load()-gets, c.db.iterators.Load()-its; g != wantGets || i != wantIts {
+			t.Errorf("%s: Bitsets of %d sections: %d Gets and %d iterators, want %d and %d", what, n, g, i, wantGets, wantIts)
+		}
 	}
+	check("stored heads", 3, 1, 2)
+	check("one section", 1, 1, 1)
+
+	// A Snapshot reads each section's head once.
+	snap := r.Snapshot()
+	gets, its := c.db.gets.Load(), c.db.iterators.Load()
+	for bit := range uint(4) {
+		c.checkRun(t, snap, bit, 0, 3)
+		c.checkRun(t, snap, bit, 1, 2)
+	}
+	if g, i := c.db.gets.Load()-gets, c.db.iterators.Load()-its; g != 1 || i != 2+7 {
+		t.Errorf("Snapshot: 8 Bitsets calls: %d Gets and %d iterators, want 1 and 9", g, i)
+	}
+	c.db.Delete(SectionHeadKey(1))
+	check("a stored head missing", 3, 3, 2)
+	c.db.Put(SectionHeadKey(1), []byte{1, 2, 3})
+	check("a stored head corrupt", 3, 3, 2)
 }
 
 // After a reorg, keys of several heads of a section coexist; only the canonical
 // head's are read, whichever side of it the others sort on, and a canonical head
-// with no vectors is an error, not the old head's vectors.
+// with no vectors is an error, not the old head's vectors. The BloomIndexer's
+// stored heads go through a reorg's states: lagging behind it, rolled back,
+// stored again for the new chain.
 func TestReaderReorg(t *testing.T) {
 	const size = 64
-	c := newTestChain(t, size, [][][256]byte{
-		makeSection(t, kindReal, size, 1), makeSection(t, kindReal, size, 2), makeSection(t, kindReal, size, 3),
-	})
-	r := c.reader(t)
+	a := [][][256]byte{makeSection(t, kindReal, size, 1), makeSection(t, kindReal, size, 2), makeSection(t, kindReal, size, 3)}
+	c := newTestChain(t, size, a)
 	w, err := NewWriter(size)
 	if err != nil {
 		t.Fatal(err)
 	}
-	canonical := testHead(1, canonicalVariant)
-	before, after := testHead(1, 0x01), testHead(1, 0xfe)
-	forkBlooms := map[[32]byte][][256]byte{
-		before: makeSection(t, kindDense, size, 10),
-		after:  makeSection(t, kindSparse, size, 11),
-	}
-	for head, blooms := range forkBlooms {
-		c.index(t, w, 1, blooms, head)
-	}
-	orig := c.vectors[1]
-	for bit := range uint(BloomBits) {
-		c.checkRun(t, r, bit, 0, 3)
-	}
-	for _, head := range [][32]byte{before, after} {
-		c.setCanonical(1, head)
-		c.vectors[1] = refVectors(forkBlooms[head])
+	aHeads := [][32]byte{testHead(0, canonicalVariant), testHead(1, canonicalVariant), testHead(2, canonicalVariant)}
+	// Chain B forks in section 1: its heads of sections 1 and 2 sort before and
+	// after A's.
+	b := [][][256]byte{a[0], makeSection(t, kindDense, size, 10), makeSection(t, kindSparse, size, 11)}
+	bHeads := [][32]byte{aHeads[0], testHead(1, 0x01), testHead(2, 0xfe)}
+	aVectors := c.vectors
+	bVectors := [][][]byte{aVectors[0], refVectors(b[1]), refVectors(b[2])}
+	ctx := context.Background()
+	r := c.reader(t)
+	all := func(want [][][]byte) {
+		t.Helper()
+		c.vectors = want
+		snap := r.Snapshot() // a query after the change
 		for bit := range uint(BloomBits) {
 			c.checkRun(t, r, bit, 0, 3)
+			c.checkRun(t, snap, bit, 0, 3)
+			if bit%64 == 0 {
+				c.checkRun(t, r, bit, 1, 1)
+				c.checkRun(t, r, bit, 1, 2)
+			}
 		}
 	}
-	c.setCanonical(1, canonical)
-	c.vectors[1] = orig
-	c.checkRun(t, r, 9, 0, 3)
+	canonical := func(heads [][32]byte) {
+		for s, h := range heads {
+			c.setCanonical(uint64(s), h)
+		}
+	}
+	all(aVectors)
 
-	// A new canonical head not yet indexed.
-	c.setCanonical(1, testHead(1, 0x42))
-	dst := c.buffers(3)
-	err = r.Bitsets(context.Background(), 9, 0, dst)
+	// The chain switches to B; the indexer has not seen it yet.
+	canonical(bHeads)
+	err = r.Bitsets(ctx, 9, 0, c.buffers(3))
 	checkError(t, err, ErrNoVector, 9, 1)
-	if !strings.Contains(err.Error(), fmt.Sprintf("%x", testHead(1, 0x42))) {
+	if !strings.Contains(err.Error(), fmt.Sprintf("%x", bHeads[1])) {
 		t.Errorf("error %q does not name the canonical head", err)
 	}
-	// Section 0 is still readable on its own, section 2 too.
-	c.checkRun(t, r, 9, 0, 1)
-	c.checkRun(t, r, 9, 2, 1)
+	c.checkRun(t, r, 9, 0, 1) // section 0 is still readable on its own
+	// B indexed, A's stored heads not yet rolled back.
+	c.index(t, w, 1, b[1], bHeads[1])
+	c.index(t, w, 2, b[2], bHeads[2])
+	all(bVectors)
+	// Rolled back, then stored again for B.
+	c.db.Delete(SectionHeadKey(1))
+	c.db.Delete(SectionHeadKey(2))
+	all(bVectors)
+	c.setStoredHead(1, bHeads[1])
+	c.setStoredHead(2, bHeads[2])
+	all(bVectors)
+	// And back to A, the stored heads lagging again.
+	canonical(aHeads)
+	all(aVectors)
+}
+
+// A Snapshot keeps the heads it read: a reorg during a query does not mix the
+// two chains' vectors in one section; the next query sees the new chain.
+func TestSnapshotReorg(t *testing.T) {
+	const size = 64
+	c := newTestChain(t, size, [][][256]byte{makeSection(t, kindReal, size, 1), makeSection(t, kindReal, size, 2)})
+	r := c.reader(t)
+	snap := r.Snapshot()
+	c.checkRun(t, snap, 5, 0, 2)
+	w, err := NewWriter(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := makeSection(t, kindDense, size, 3)
+	c.index(t, w, 1, other, testHead(1, 1))
+	c.setCanonical(1, testHead(1, 1))
+	c.checkRun(t, snap, 6, 0, 2) // still the old head's
+	c.vectors[1] = refVectors(other)
+	c.checkRun(t, r.Snapshot(), 6, 0, 2)
+	c.checkRun(t, r, 6, 0, 2)
 }
 
 // checkError checks that err is an *Error of kind about bit and section, whose
@@ -161,10 +220,17 @@ func TestReaderMissing(t *testing.T) {
 		{"vector/middle", func(c *testChain) { c.db.Delete(BloomBitsKey(7, 2, testHead(2, canonicalVariant))) }, ErrNoVector, 7, 2},
 		{"vector/last", func(c *testChain) { c.db.Delete(BloomBitsKey(7, 4, testHead(4, canonicalVariant))) }, ErrNoVector, 7, 4},
 		{"vector/bit2047", func(c *testChain) { c.db.Delete(BloomBitsKey(2047, 3, testHead(3, canonicalVariant))) }, ErrNoVector, 2047, 3},
-		{"section", func(c *testChain) { c.db.Delete(CanonicalHashKey(3*size - 1)) }, ErrNoSection, 7, 2},
+		// A section without a canonical hash has no stored head either (the
+		// ChainIndexer rolls them back), except at the top of the run, where
+		// the stored head is checked against the canonical hash.
+		{"section", func(c *testChain) { c.db.Delete(CanonicalHashKey(3*size - 1)); c.db.Delete(SectionHeadKey(2)) }, ErrNoSection, 7, 2},
 		{"section/last", func(c *testChain) { c.db.Delete(CanonicalHashKey(5*size - 1)) }, ErrNoSection, 7, 4},
-		{"hash/short", func(c *testChain) { c.db.Put(CanonicalHashKey(2*size-1), make([]byte, 31)) }, ErrCorrupt, 7, 1},
-		{"hash/empty", func(c *testChain) { c.db.Put(CanonicalHashKey(2*size-1), nil) }, ErrNoSection, 7, 1},
+		{"hash/short", func(c *testChain) {
+			c.db.Put(CanonicalHashKey(2*size-1), make([]byte, 31))
+			c.db.Delete(SectionHeadKey(1))
+		}, ErrCorrupt, 7, 1},
+		{"hash/empty", func(c *testChain) { c.db.Put(CanonicalHashKey(2*size-1), nil); c.db.Delete(SectionHeadKey(1)) }, ErrNoSection, 7, 1},
+		{"hash/last/short", func(c *testChain) { c.db.Put(CanonicalHashKey(5*size-1), make([]byte, 31)) }, ErrCorrupt, 7, 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ch := newTestChain(t, size, sections)
@@ -281,8 +347,13 @@ func TestReaderAncient(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.checkRun(t, r, 77, 0, 3)
-	// Without the freezer, sections 0 and 1 have no canonical head.
-	checkError(t, c.reader(t).Bitsets(context.Background(), 77, 0, c.buffers(3)), ErrNoSection, 77, 0)
+	c.checkRun(t, r, 77, 0, 1)
+	// Without the freezer, sections 0 and 1 have no canonical head, unless the
+	// stored heads are confirmed by a later section's canonical hash.
+	noFreezer := c.reader(t)
+	c.checkRun(t, noFreezer, 77, 0, 3)
+	checkError(t, noFreezer.Bitsets(context.Background(), 77, 0, c.buffers(1)), ErrNoSection, 77, 0)
+	checkError(t, noFreezer.Bitsets(context.Background(), 77, 0, c.buffers(2)), ErrNoSection, 77, 0)
 }
 
 func TestReaderIteratorError(t *testing.T) {
@@ -350,18 +421,23 @@ func TestReaderConcurrent(t *testing.T) {
 	}
 	c := newTestChain(t, size, sections)
 	r := c.reader(t)
+	snap := r.Snapshot()
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var src matcher.Source = r
+			if g%2 == 1 {
+				src = snap
+			}
 			for i := range 300 {
 				bit := uint((g*131 + i*17) % BloomBits)
 				first := uint64((g + i) % len(sections))
 				n := 1 + (g+i)%(len(sections)-int(first))
 				dst := c.buffers(n)
-				if err := r.Bitsets(context.Background(), bit, first, dst); err != nil {
+				if err := src.Bitsets(context.Background(), bit, first, dst); err != nil {
 					errs <- err
 					return
 				}
