@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/bitutil"
@@ -368,3 +369,87 @@ func TestIndexReaderFreezer(t *testing.T) {
 }
 
 var _ core.ChainIndexerBackend = (*e2e.BloomIndexer)(nil)
+
+// TestIndexReaderReorg reorgs a Pebble chain indexed by go-ethereum's
+// ChainIndexer and BloomIndexer across section boundaries: while the indexer
+// lags, index.Reader (and a Snapshot) refuse the sections of the old chain;
+// once go-ethereum's ChainIndexer has rolled back and re-indexed them, they
+// read what go-ethereum's bloom servers read.
+func TestIndexReaderReorg(t *testing.T) {
+	chain, err := e2e.Build(e2e.Options{Sections: 3, Headers: true, Indexer: e2e.GethChainIndexer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	r, err := index.NewReader(chain.DB, e2e.SectionSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bits = 97 // every 97th bit
+	checkReader(t, "chain A", r, chain.DB, 3, bits)
+	oldVector := gethVectors(t, chain.DB, 0, 3)[1]
+
+	// Chain B forks at the start of section 1 and is one section longer.
+	dense := indexSections(t)["dense"]
+	parent := chain.Heads[0]
+	var head *types.Header
+	batch := chain.DB.NewBatch()
+	for s := uint64(1); s <= 3; s++ {
+		headers := indexHeaders(s, dense, parent)
+		for _, h := range headers {
+			h.Extra = []byte("chain B")
+		}
+		for i := range headers { // relink after changing Extra
+			if i > 0 {
+				headers[i].ParentHash = headers[i-1].Hash()
+			} else {
+				headers[i].ParentHash = parent
+			}
+			rawdb.WriteHeader(batch, headers[i])
+			rawdb.WriteCanonicalHash(batch, headers[i].Hash(), headers[i].Number.Uint64())
+		}
+		head = headers[len(headers)-1]
+		parent = head.Hash()
+	}
+	if err := batch.Write(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The indexer has not seen the reorg: its stored heads are chain A's.
+	ctx := context.Background()
+	dst := make([][]byte, 3)
+	for i := range dst {
+		dst[i] = make([]byte, e2e.SectionSize/8)
+	}
+	for name, src := range map[string]interface {
+		Bitsets(context.Context, uint, uint64, [][]byte) error
+	}{"reader": r, "snapshot": r.Snapshot()} {
+		var e *index.Error
+		if err := src.Bitsets(ctx, 0, 0, dst); !errors.Is(err, index.ErrNoVector) || !errors.As(err, &e) || e.Section != 1 {
+			t.Errorf("%s during the reorg: %v, want no vector for section 1", name, err)
+		}
+		if err := src.Bitsets(ctx, 0, 0, dst[:1]); err != nil {
+			t.Errorf("%s: section 0, before the fork: %v", name, err)
+		}
+	}
+
+	// go-ethereum's ChainIndexer, started on chain B, rolls back and re-indexes.
+	ci := core.NewBloomIndexer(chain.DB, e2e.SectionSize, 0)
+	defer ci.Close()
+	ci.Start(e2e.NewHeadChain(head))
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if stored, _, h := ci.Sections(); stored == 4 && h == head.Hash() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("go-ethereum's ChainIndexer did not index chain B in time")
+		}
+	}
+	if n, err := r.Sections(); n != 4 || err != nil {
+		t.Errorf("Sections() = %d, %v; want 4", n, err)
+	}
+	checkReader(t, "chain B", r, chain.DB, 4, bits)
+	if newVector := gethVectors(t, chain.DB, 0, 4)[1]; bytes.Equal(newVector, oldVector) {
+		t.Fatal("chain B's vector of bit 0, section 1 equals chain A's: the test proves nothing")
+	}
+}

@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb/pebble"
 	"github.com/ethereum/go-ethereum/event"
 
+	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
 )
 
@@ -42,7 +44,8 @@ type Indexer int
 const (
 	// GethSteps drives go-ethereum's own *core.BloomIndexer (the backend
 	// core.NewBloomIndexer creates) with Reset/Process/Commit per section, in the
-	// order the ChainIndexer calls them, without its 100 ms pause between sections.
+	// order the ChainIndexer calls them, without its 100 ms pause between
+	// sections, and stores the section heads and count as the ChainIndexer does.
 	GethSteps Indexer = iota
 	// GethChainIndexer runs core.NewBloomIndexer's ChainIndexer as a node does:
 	// started on the chain, it reads the canonical headers back from the database
@@ -185,6 +188,9 @@ func Build(opts Options) (c *Chain, err error) {
 			if err := IndexSection(ctx, steps, s, headers); err != nil {
 				return nil, err
 			}
+			if err := storeSection(c.DB, s, c.Heads[s]); err != nil {
+				return nil, err
+			}
 		}
 		progress.step(s + 1)
 	}
@@ -252,6 +258,16 @@ func (c *Chain) writeHeaders(full bool, stop <-chan struct{}, out chan<- []*type
 		}
 	}
 	return nil
+}
+
+// storeSection records section s as indexed under head, as the BloomIndexer's
+// ChainIndexer does after its backend's Commit: the section's head, then the
+// count.
+func storeSection(db ethdb.KeyValueWriter, s uint64, head common.Hash) error {
+	if err := db.Put(index.SectionHeadKey(s), head[:]); err != nil {
+		return err
+	}
+	return db.Put(index.SectionCountKey(), binary.BigEndian.AppendUint64(nil, s+1))
 }
 
 // IndexSection runs a ChainIndexer backend over one section, as the
