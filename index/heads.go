@@ -89,4 +89,3 @@ func (r *Reader) canonicalHead(sc *readScratch, section uint64, head *[HashLengt
 	copy(head[:], v)
 	return nil
 }
-
