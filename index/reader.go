@@ -82,8 +82,8 @@ const ctxCheckEvery = 64
 // bit for section first+i, as indexed under the section's canonical head. It
 // fails with an *Error naming the bit and the section for a section without a
 // canonical head (ErrNoSection), a missing vector (ErrNoVector) or a corrupt
-// value (ErrCorrupt); with ctx.Err() once ctx is done. On error, the contents
-// of dst are unspecified.
+// value (ErrCorrupt); with ctx.Err() once ctx is done (a nil ctx is
+// context.Background()). On error, the contents of dst are unspecified.
 func (r *Reader) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	return r.bitsets(ctx, nil, bit, first, dst)
 }
@@ -93,6 +93,9 @@ func (r *Reader) bitsets(ctx context.Context, snap *Snapshot, bit uint, first ui
 	n := uint64(len(dst))
 	if err := r.checkRequest(bit, first, dst); err != nil || n == 0 {
 		return err
+	}
+	if ctx == nil {
+		ctx = context.Background() // as matcher.Scan
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -130,7 +133,7 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 	}
 	// Every section's last block number, (first+n)*sectionSize-1, must fit.
 	if hi, _ := bits.Mul64(first+n, r.sectionSize); first+n < first || hi != 0 {
-		return fmt.Errorf("index: sections %d..%d+%d are beyond the last block number", first, first, n)
+		return fmt.Errorf("index: %d sections from section %d end beyond the last block number", n, first)
 	}
 	for i, d := range dst {
 		if uint64(len(d)) != r.sectionSize/8 {
