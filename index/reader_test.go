@@ -305,8 +305,8 @@ func TestReaderArgs(t *testing.T) {
 	if err := r.Bitsets(ctx, 1, ^uint64(0), c.buffers(2)); err == nil || errors.Is(err, ErrNoSection) {
 		t.Errorf("Bitsets of sections past 2^64: %v, want an argument error", err)
 	}
-	//lint:ignore SA1012 a nil context is accepted, as by matcher.Scan
-	if err := r.Bitsets(nil, 1, 0, c.buffers(1)); err != nil { //nolint:staticcheck
+	// A nil context is accepted, as by matcher.Scan.
+	if err := r.Bitsets(nil, 1, 0, c.buffers(1)); err != nil {
 		t.Errorf("Bitsets with a nil context: %v", err)
 	}
 	if got := r.SectionSize(); got != 64 {
