@@ -126,3 +126,11 @@ test-fuzz-matcher:
 fuzz-matcher:
 	$(GO) test -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime $(FUZZTIME) ./matcher
 	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime $(FUZZTIME) .
+
+# index: a fixed number of executions of FuzzReader (stored values against the
+# reference decoder); fuzz-index runs it for FUZZTIME.
+test-fuzz-index:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
+
+fuzz-index:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./index

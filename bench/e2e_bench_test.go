@@ -17,6 +17,7 @@ import (
 
 	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
 )
 
@@ -44,7 +45,7 @@ type e2eBenchChain struct {
 	dir   string // holds the database; removed on close and on interrupt
 	stop  func() // stops the interrupt handler
 	chain *e2e.Chain
-	src   *e2e.Source
+	src   *index.Reader
 	err   error
 	want  map[string][]uint64 // go-ethereum's result per filter/range
 }
@@ -68,7 +69,7 @@ func (c *e2eBenchChain) get(b *testing.B) *e2eBenchChain {
 			Dir:      c.dir,
 		})
 		if c.err == nil {
-			c.src, c.err = e2e.NewSource(c.chain.DB, c.chain.Sections)
+			c.src, c.err = index.NewReader(c.chain.DB, e2e.SectionSize)
 		}
 		c.want = map[string][]uint64{}
 	})
@@ -112,7 +113,7 @@ func e2eRemoveOnInterrupt(dir string) (stop func()) {
 // BenchmarkEndToEnd times one log query's bloom stage over the Pebble chain
 // database, per query (ns/op) and as sections/s: go-ethereum's Matcher served as
 // a node serves it, our Matcher through the same Multiplex servers, and our Scan
-// over the Pebble Source. go-ethereum has no Scan: its api=scan rows repeat its
+// over an index.Reader Snapshot of the Pebble database. go-ethereum has no Scan: its api=scan rows repeat its
 // Multiplex query as the baseline the Scan rows are compared with. Every query's
 // block list is checked against go-ethereum's before it is timed.
 func BenchmarkEndToEnd(b *testing.B) {
@@ -139,7 +140,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		return c.chain.OurMultiplexQuery(ctx, filter, begin, end, dst)
 	}
 	scan := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
-		return e2e.OurScanQuery(ctx, c.src, filter, begin, end, dst)
+		return e2e.OurScanQuery(ctx, c.src.Snapshot(), filter, begin, end, dst) // a Snapshot per query, as a node's indexedLogs
 	}
 	run := func(impl, api string, q query) {
 		for _, f := range filters {
@@ -192,8 +193,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 
 // BenchmarkIndexWrite times indexing one section of real blooms into a Pebble
 // database as a node's ChainIndexer drives its backend (Reset, Process per
-// header, Commit): go-ethereum's BloomIndexer against our IndexWriter (rotate +
-// compress + one batch). Each iteration indexes the next section, as a syncing
+// header, Commit): go-ethereum's BloomIndexer against our BloomIndexer
+// (e2e/bloomindexer.go: index.Writer, rotate + compress, into one reused batch). Each iteration indexes the next section, as a syncing
 // node does (after two untimed ones, so that even -benchtime 1x times a warm
 // database). ns/op is per section; B/s counts the blooms read. Besides the
 // rotation and compression, the two differ in one thing a node's indexer does:
@@ -252,7 +253,7 @@ func BenchmarkIndexWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run("impl="+impl, func(b *testing.B) {
-			bench(b, func(db ethdb.Database) (core.ChainIndexerBackend, error) { return e2e.NewIndexWriter(db) })
+			bench(b, func(db ethdb.Database) (core.ChainIndexerBackend, error) { return e2e.NewOurIndexer(db), nil })
 		})
 		restore()
 	}

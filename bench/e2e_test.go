@@ -14,6 +14,7 @@ import (
 
 	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
 )
 
@@ -75,7 +76,7 @@ func TestE2EIndexWriter(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e2eSameIndex(t, fmt.Sprintf("our IndexWriter (indexer %d)", indexer), e2eIndex(t, ours.DB), want)
+				e2eSameIndex(t, fmt.Sprintf("our BloomIndexer (indexer %d)", indexer), e2eIndex(t, ours.DB), want)
 				if err := ours.Close(); err != nil {
 					t.Error(err)
 				}
@@ -126,9 +127,9 @@ func e2eShort(b []byte) []byte {
 }
 
 // TestE2EQueries runs the same log queries through go-ethereum's Matcher served
-// as a node serves it, our Matcher on the same servers, and our Scan over the
-// Pebble Source, on a chain indexed by go-ethereum's ChainIndexer: the block
-// lists must be identical.
+// as a node serves it, our Matcher on the same servers, and our Scan over
+// index.Reader (a Snapshot per query, and the Reader itself), on a chain indexed
+// by go-ethereum's ChainIndexer: the block lists must be identical.
 func TestE2EQueries(t *testing.T) {
 	n := e2eTestSections()
 	chain, err := e2e.Build(e2e.Options{Sections: n, EmptySections: e2eEmpty, Headers: true, Indexer: e2e.GethChainIndexer})
@@ -136,7 +137,7 @@ func TestE2EQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer chain.Close()
-	src, err := e2e.NewSource(chain.DB, chain.Sections)
+	src, err := index.NewReader(chain.DB, e2e.SectionSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,10 @@ func TestE2EQueries(t *testing.T) {
 				}
 				got, err := chain.OurMultiplexQuery(ctx, f.Clauses, r.begin, r.end, nil)
 				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=multiplex/filter=%s/range=%s", impl, f.Name, r.name), got, err, want)
-				got, err = e2e.OurScanQuery(ctx, src, f.Clauses, r.begin, r.end, nil)
+				got, err = e2e.OurScanQuery(ctx, src.Snapshot(), f.Clauses, r.begin, r.end, nil)
 				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=scan/filter=%s/range=%s", impl, f.Name, r.name), got, err, want)
+				got, err = e2e.OurScanQuery(ctx, src, f.Clauses, r.begin, r.end, nil)
+				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=scan-reader/filter=%s/range=%s", impl, f.Name, r.name), got, err, want)
 				restore()
 			}
 		}
@@ -202,22 +205,19 @@ func e2eFirstDiff(a, b []uint64) int {
 	return min(len(a), len(b))
 }
 
-// TestE2ESource checks the Pebble Source against the database's odd cases: keys
-// of a section head no longer canonical are skipped, a missing vector is an error
-// naming it (as go-ethereum's servers fail the session), and sections beyond the
-// index are refused.
-func TestE2ESource(t *testing.T) {
+// TestE2EReader checks index.Reader over Pebble against the database's odd
+// cases: keys of a section head no longer canonical are skipped, a missing vector
+// is an error naming it (as go-ethereum's servers fail the session), and sections
+// beyond the index are refused.
+func TestE2EReader(t *testing.T) {
 	chain, err := e2e.Build(e2e.Options{Sections: 2, Indexer: e2e.GethSteps})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer chain.Close()
-	src, err := e2e.NewSource(chain.DB, chain.Sections)
+	src, err := index.NewReader(chain.DB, e2e.SectionSize)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !slices.Equal(src.Heads(), chain.Heads) {
-		t.Fatal("the Source's section heads differ from the chain's")
 	}
 	all, err := blooms.Load()
 	if err != nil {
@@ -258,7 +258,7 @@ func TestE2ESource(t *testing.T) {
 
 	// A missing vector fails both go-ethereum's session and our Scan.
 	bit := e2e.ClauseBits(f.Clauses[0][0])[0]
-	if err := chain.DB.Delete(e2e.BloomBitsKey(bit, 1, chain.Heads[1])); err != nil {
+	if err := chain.DB.Delete(index.BloomBitsKey(bit, 1, chain.Heads[1])); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chain.GethQuery(ctx, f.Clauses, 0, uint64(end), nil); err == nil {

@@ -48,7 +48,7 @@ func BenchmarkSectionAddBloom(b *testing.B) {
 // BenchmarkIndex is what a node's indexer does per section: rotate it, then
 // compress every vector for the database. go-ethereum's BloomIndexer calls
 // bitutil.CompressBytes per vector; ours compresses into one reused buffer with
-// bitops.AppendCompressed, as our index writer (bench/internal/e2e) does.
+// bitops.AppendCompressed, as index.Writer does.
 func BenchmarkIndex(b *testing.B) {
 	buf := make([]byte, 0, rotateSectionSize/8)
 	benchRotate(b, func(g *rotate.Generator, bl [][256]byte) {

@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb/pebble"
 	"github.com/ethereum/go-ethereum/event"
 
+	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
 )
 
@@ -42,15 +44,17 @@ type Indexer int
 const (
 	// GethSteps drives go-ethereum's own *core.BloomIndexer (the backend
 	// core.NewBloomIndexer creates) with Reset/Process/Commit per section, in the
-	// order the ChainIndexer calls them, without its 100 ms pause between sections.
+	// order the ChainIndexer calls them, without its 100 ms pause between
+	// sections, and stores the section heads and count as the ChainIndexer does.
 	GethSteps Indexer = iota
 	// GethChainIndexer runs core.NewBloomIndexer's ChainIndexer as a node does:
 	// started on the chain, it reads the canonical headers back from the database
 	// in the background, pausing 100 ms between sections. Needs Headers.
 	GethChainIndexer
-	// OurSteps drives our IndexWriter as GethSteps drives go-ethereum's.
+	// OurSteps drives our BloomIndexer (index.Writer) as GethSteps drives
+	// go-ethereum's.
 	OurSteps
-	// OurChainIndexer runs our IndexWriter as the backend of a go-ethereum
+	// OurChainIndexer runs our BloomIndexer as the backend of a go-ethereum
 	// ChainIndexer (without a pause between sections). Needs Headers.
 	OurChainIndexer
 	// NoIndex leaves the index unwritten.
@@ -147,7 +151,7 @@ func Build(opts Options) (c *Chain, err error) {
 	case GethSteps:
 		backend, err = NewGethIndexer(c.DB)
 	case OurSteps, OurChainIndexer:
-		backend, err = NewIndexWriter(c.DB)
+		backend = NewOurIndexer(c.DB)
 	}
 	if err != nil {
 		return nil, err
@@ -182,6 +186,9 @@ func Build(opts Options) (c *Chain, err error) {
 		c.Heads = append(c.Heads, head.Hash())
 		if steps != nil {
 			if err := IndexSection(ctx, steps, s, headers); err != nil {
+				return nil, err
+			}
+			if err := storeSection(c.DB, s, c.Heads[s]); err != nil {
 				return nil, err
 			}
 		}
@@ -251,6 +258,16 @@ func (c *Chain) writeHeaders(full bool, stop <-chan struct{}, out chan<- []*type
 		}
 	}
 	return nil
+}
+
+// storeSection records section s as indexed under head, as the BloomIndexer's
+// ChainIndexer does after its backend's Commit: the section's head, then the
+// count.
+func storeSection(db ethdb.KeyValueWriter, s uint64, head common.Hash) error {
+	if err := db.Put(index.SectionHeadKey(s), head[:]); err != nil {
+		return err
+	}
+	return db.Put(index.SectionCountKey(), binary.BigEndian.AppendUint64(nil, s+1))
 }
 
 // IndexSection runs a ChainIndexer backend over one section, as the
@@ -344,6 +361,12 @@ func NewGethIndexer(db ethdb.Database) (core.ChainIndexerBackend, error) {
 	return backend, nil
 }
 
+// NewOurIndexer returns our BloomIndexer backend for db, as NewBloomIndexer
+// creates it.
+func NewOurIndexer(db ethdb.Database) core.ChainIndexerBackend {
+	return &BloomIndexer{db: db, size: SectionSize}
+}
+
 // progress prints "what: i/n" lines about every two seconds and at the end.
 type progress struct {
 	w     io.Writer
@@ -372,6 +395,10 @@ type headChain struct {
 	head *types.Header
 	feed event.Feed
 }
+
+// NewHeadChain returns the chain a ChainIndexer follows, at head, with no head
+// events.
+func NewHeadChain(head *types.Header) core.ChainIndexerChain { return &headChain{head: head} }
 
 func (h *headChain) CurrentHeader() *types.Header { return h.head }
 
