@@ -74,7 +74,7 @@ func (c *Composed) Pin() *PinnedSource {
 type PinnedSource struct {
 	disk   matcher.Source
 	onDisk uint64
-	live   Snapshot
+	live   LiveSnapshot
 }
 
 // Bitsets reads the sections below the pinned disk count from disk and the

@@ -479,12 +479,12 @@ func (l *Live) Holds(number uint64, hash [32]byte) bool {
 }
 
 // Snapshot returns the newest tip, for a query to read all its bits from.
-func (l *Live) Snapshot() Snapshot {
+func (l *Live) Snapshot() LiveSnapshot {
 	st := l.cur.Load()
 	if st == nil {
-		return Snapshot{size: l.size, vecBytes: l.vecBytes, stride: l.stride, chunks: l.chunks}
+		return LiveSnapshot{size: l.size, vecBytes: l.vecBytes, stride: l.stride, chunks: l.chunks}
 	}
-	return Snapshot{st: st, next: st.next.Load(), size: l.size, vecBytes: l.vecBytes, stride: l.stride, chunks: l.chunks}
+	return LiveSnapshot{st: st, next: st.next.Load(), size: l.size, vecBytes: l.vecBytes, stride: l.stride, chunks: l.chunks}
 }
 
 // Bitsets is matcher.Source over the newest tip: Snapshot().Bitsets.
@@ -508,10 +508,10 @@ func (l *Live) IndexedSections(onDisk uint64) uint64 {
 	return max(onDisk, first+count)
 }
 
-// Snapshot is one tip of a Live: a matcher.Source whose vectors never change.
-// Vectors read as zero for the blocks after the tip. The zero Snapshot holds
+// LiveSnapshot is one tip of a Live: a matcher.Source whose vectors never change.
+// Vectors read as zero for the blocks after the tip. The zero LiveSnapshot holds
 // nothing.
-type Snapshot struct {
+type LiveSnapshot struct {
 	st       *state
 	next     uint64
 	size     uint64
@@ -521,7 +521,7 @@ type Snapshot struct {
 }
 
 // Head returns the tip's block number, and false if the snapshot holds no block.
-func (sn Snapshot) Head() (uint64, bool) {
+func (sn LiveSnapshot) Head() (uint64, bool) {
 	if sn.st == nil || sn.next == sn.st.lo {
 		return 0, false
 	}
@@ -530,7 +530,7 @@ func (sn Snapshot) Head() (uint64, bool) {
 
 // Sections returns the sections the snapshot serves: those the Live holds from
 // their first block, up to the tip's.
-func (sn Snapshot) Sections() (first, count uint64) {
+func (sn LiveSnapshot) Sections() (first, count uint64) {
 	if sn.st == nil {
 		return 0, 0
 	}
@@ -550,7 +550,7 @@ func (sn Snapshot) Sections() (first, count uint64) {
 // Bitsets fills dst[i] with the vector of bloom bit bit for section first+i
 // (matcher.Source). A section the snapshot does not serve is an error naming the
 // bit and the section.
-func (sn Snapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+func (sn LiveSnapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if bit >= bloomBitCount {
 		return fmt.Errorf("index: live bloom bit %d out of range", bit)
 	}
@@ -573,7 +573,7 @@ func (sn Snapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]
 }
 
 // served returns the section if the snapshot serves it.
-func (sn Snapshot) served(section uint64) *liveSection {
+func (sn LiveSnapshot) served(section uint64) *liveSection {
 	if sn.st == nil {
 		return nil
 	}
@@ -591,7 +591,7 @@ func (sn Snapshot) served(section uint64) *liveSection {
 }
 
 // vector copies the vector of bit of sec as of the snapshot's tip into dst.
-func (sn Snapshot) vector(bit uint, sec *liveSection, dst []byte) {
+func (sn LiveSnapshot) vector(bit uint, sec *liveSection, dst []byte) {
 	vec := sec.vecs[int(bit)*sn.stride:]
 	start := sec.number * sn.size
 	if sn.next-start > sn.size { // the tip is past the section: all of it is rotated
@@ -614,7 +614,7 @@ func (sn Snapshot) vector(bit uint, sec *liveSection, dst []byte) {
 
 // hotWord builds the word of bit for blocks 0..last of chunk id from its hot
 // blooms, and reports false if the chunk's slot no longer holds it.
-func (sn Snapshot) hotWord(bit uint, id uint64, last int) (uint64, bool) {
+func (sn LiveSnapshot) hotWord(bit uint, id uint64, last int) (uint64, bool) {
 	c := sn.st.ring[id%ringChunks]
 	if c.id.Load() != id {
 		return 0, false

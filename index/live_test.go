@@ -194,7 +194,7 @@ func check(t testing.TB, l *Live, m *model, bits []uint) {
 	checkSnapshot(t, l.Snapshot(), m, bits)
 }
 
-func checkSnapshot(t testing.TB, sn Snapshot, m *model, bits []uint) {
+func checkSnapshot(t testing.TB, sn LiveSnapshot, m *model, bits []uint) {
 	t.Helper()
 	first, count := sn.Sections()
 	wf, wc := m.sections()
@@ -480,7 +480,7 @@ func runOps(t *testing.T, data []byte) {
 	size := sizes[int(data[0])%len(sizes)]
 	g := newChainGen(t, size, uint64(len(data))*31+uint64(data[0]))
 	type old struct {
-		sn Snapshot
+		sn LiveSnapshot
 		m  *model
 	}
 	var olds []old
@@ -548,7 +548,7 @@ func FuzzLive(f *testing.F) {
 // reads the chunk's rotated words instead, and still sees its own tip.
 func TestLiveSnapshotOutlivesRing(t *testing.T) {
 	g := newChainGen(t, 1024, 8)
-	var olds []Snapshot
+	var olds []LiveSnapshot
 	var models []*model
 	for range 700 {
 		g.grow(t)
