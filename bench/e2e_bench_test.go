@@ -124,6 +124,10 @@ func e2eRemoveOnInterrupt(dir string) (stop func()) {
 //   - api=scan: our Scan over the Source (go-ethereum's rows repeat its
 //     Multiplex query).
 //
+// cpu-ns/op is the CPU time of the whole process (all goroutines, the garbage
+// collector included) per query: on a loaded machine, ns/op also counts the
+// waits for a core at each goroutine hand-off, which cpu-ns/op does not.
+//
 // Every query's block list is checked against go-ethereum's before it is timed.
 func BenchmarkEndToEnd(b *testing.B) {
 	var bc e2eBenchChain
@@ -192,6 +196,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 						b.Fatalf("%d blocks, go-ethereum %d", len(got), len(want))
 					}
 					b.ReportAllocs()
+					cpu0, cpuOK := processCPU()
 					b.ResetTimer()
 					for range b.N {
 						if got, err = q(c, ctx, f.Clauses, begin, end, want, got[:0]); err != nil {
@@ -201,6 +206,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.StopTimer()
 					b.ReportMetric(float64(r.sections)*float64(b.N)/b.Elapsed().Seconds(), "sections/s")
 					b.ReportMetric(float64(len(want)), "candidates")
+					if cpu1, ok := processCPU(); ok && cpuOK {
+						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+					}
 				})
 			}
 		}

@@ -31,7 +31,10 @@ import (
 // multiple of 8 makes every answer an error.
 //
 // The vectors handed out are never reused: a Matcher keeps delivered vectors
-// for its later sessions. Each task's vectors share one allocation.
+// for its later sessions, so no server can tell when one is free again, and
+// recycling it would corrupt later matches. Each task's vectors share one
+// allocation; only each goroutine's scratch (sort order, run headers) is
+// reused.
 func ServeRetrievals(requests chan chan *Retrieval, quit <-chan struct{}, threads int, sectionSize uint64, src Source) {
 	for range max(threads, 1) {
 		srv := &server{sectionSize: sectionSize, src: src}
