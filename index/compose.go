@@ -48,6 +48,10 @@ func (c *Composed) SectionsAt(head uint64) uint64 {
 	return n
 }
 
+// Changing is matcher.ChangingSource: the sections after the disk index's are
+// the Live's, which grow block by block and change in reorgs.
+func (c *Composed) Changing(section uint64) bool { return section >= c.onDisk() }
+
 func (c *Composed) onDisk() uint64 {
 	if c.diskSections == nil || c.disk == nil {
 		return 0
@@ -76,6 +80,10 @@ type PinnedSource struct {
 	onDisk uint64
 	live   LiveSnapshot
 }
+
+// Changing is matcher.ChangingSource: the sections above the pinned disk count
+// are served from the Live.
+func (p *PinnedSource) Changing(section uint64) bool { return section >= p.onDisk }
 
 // Bitsets reads the sections below the pinned disk count from disk and the
 // others from the pinned Live snapshot.

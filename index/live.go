@@ -496,6 +496,11 @@ func (l *Live) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte
 // first+1, ..., first+count-1, the last one up to the tip.
 func (l *Live) Sections() (first, count uint64) { return l.Snapshot().Sections() }
 
+// Changing is matcher.ChangingSource: every section of a Live may still change
+// (blocks arrive, reorgs rewrite them), so no Matcher caches its vectors past the
+// session that asked for them.
+func (l *Live) Changing(section uint64) bool { return true }
+
 // IndexedSections returns how many sections from 0 are served by the disk index
 // (onDisk sections) and the Live together: what a node's BloomStatus reports so
 // that its filters read every block up to the head from the bloom-bit index.

@@ -18,6 +18,11 @@ type Retrieval struct {
 
 	Context context.Context
 	Error   error
+
+	// changing[i] is set by ServeRetrievals when Sections[i] may still change
+	// (see ChangingSource): its vector serves the asking session only and is not
+	// cached for later ones. nil when no section may change.
+	changing []bool
 }
 
 // Multiplex retrieves vectors for the session through mux, go-ethereum's way:
@@ -88,7 +93,7 @@ func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan 
 // reply leaves out are queued again, where go-ethereum would wait for them forever.
 func (s *MatcherSession) deliverReply(bit uint, sections []uint64, reply *Retrieval) {
 	if reply.Bit == bit && slices.Equal(reply.Sections, sections) {
-		s.DeliverSections(bit, sections, reply.Bitsets)
+		s.deliver(bit, sections, reply.Bitsets, true, reply.changing)
 		return
 	}
 	var missing []uint64
@@ -97,6 +102,6 @@ func (s *MatcherSession) deliverReply(bit uint, sections []uint64, reply *Retrie
 			missing = append(missing, section)
 		}
 	}
-	s.deliver(reply.Bit, reply.Sections, reply.Bitsets, false)
+	s.deliver(reply.Bit, reply.Sections, reply.Bitsets, false, reply.changing)
 	s.DeliverSections(bit, missing, nil)
 }

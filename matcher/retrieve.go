@@ -83,12 +83,13 @@ func (s *MatcherSession) AllocateSections(bit uint, count int) []uint64 {
 // Delivered vectors are kept by the Matcher for its later sessions and must not
 // be modified afterwards.
 func (s *MatcherSession) DeliverSections(bit uint, sections []uint64, bitsets [][]byte) {
-	s.deliver(bit, sections, bitsets, true)
+	s.deliver(bit, sections, bitsets, true, nil)
 }
 
 // deliver is DeliverSections; answer tells whether the call answers an
-// allocation of bit.
-func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, answer bool) {
+// allocation of bit; changing[i], when changing is not nil, that the vector of
+// sections[i] must not be kept for later sessions.
+func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, answer bool, changing []bool) {
 	idx, known := s.m.bitIndex[bit]
 	if !known {
 		return
@@ -105,7 +106,7 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 		}
 	}
 	sch := s.m.schedulers[idx]
-	whole := len(bitsets) >= len(sections) // the common case: cache all at once
+	whole := changing == nil && len(bitsets) >= len(sections) // the common case: cache all at once
 	for i := range sections {
 		if i >= len(bitsets) || len(bitsets[i]) != s.win.vecBytes {
 			whole = false
@@ -134,7 +135,7 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 			}
 			continue
 		}
-		if !whole {
+		if !whole && (i >= len(changing) || !changing[i]) {
 			sch.deliver(sections[i:i+1], bitsets[i:i+1])
 		}
 		if sl != nil {

@@ -30,6 +30,12 @@ import (
 // starts one goroutine. A nil src or a sectionSize that is zero or not a
 // multiple of 8 makes every answer an error.
 //
+// When src is a ChangingSource (the live head index), the vectors of sections
+// that may still change serve the asking session only: the Matcher does not
+// cache them for its later sessions, as it does other vectors (go-ethereum's
+// cache). Another server can not mark them: serve changing sections through
+// ServeRetrievals.
+//
 // The vectors handed out are never reused: a Matcher keeps delivered vectors
 // for its later sessions, so no server can tell when one is free again, and
 // recycling it would corrupt later matches. Each task's vectors share one
@@ -144,6 +150,16 @@ func (srv *server) answer(task *Retrieval) {
 		}
 		clear(dst) // drop the references to the slab the task now holds
 		k = end
+	}
+	if cs, ok := srv.src.(ChangingSource); ok {
+		for i, section := range sections {
+			if cs.Changing(section) {
+				if task.changing == nil {
+					task.changing = make([]bool, n)
+				}
+				task.changing[i] = true // not to be cached past the asking session
+			}
+		}
 	}
 }
 
