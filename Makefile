@@ -95,3 +95,20 @@ fuzz:
 
 clean:
 	rm -rf $(TMP)
+
+# The kernel fuzz targets, a fixed number of executions each: every implementation
+# and masked variant (impl=avx512/-gfni ...) against the pure-Go references in the
+# main module and against go-ethereum's bitutil and Generator in bench/.
+.PHONY: test-fuzz-kernels fuzz-kernels
+test-fuzz-kernels:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime 5000x ./bitops
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime 500x ./rotate
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime 5000x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime 300x .
+
+# Longer kernel fuzzing: FUZZTIME per target (make fuzz-kernels FUZZTIME=10m).
+fuzz-kernels:
+	$(GO) test -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime $(FUZZTIME) ./bitops
+	$(GO) test -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime $(FUZZTIME) ./rotate
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime $(FUZZTIME) .
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime $(FUZZTIME) .

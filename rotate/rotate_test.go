@@ -15,18 +15,15 @@ import (
 	"github.com/bloomsimd/bloomsimd/internal/impltest"
 )
 
-// bit reports bit i of a bloom: bit i%8 of byte 255-i/8.
-func bit(b *[256]byte, i int) bool { return b[255-i/8]>>(i%8)&1 == 1 }
-
-// reference rotates blooms bit by bit: vector i, byte j/8, mask 0x80>>(j%8).
+// reference rotates blooms bit by bit: bit i of bloom j (bit i%8 of its byte
+// 255-i/8) goes to vector i, byte j/8, mask 0x80>>(j%8) = 1<<(7-j%8). (Shifted
+// into place rather than tested: a branch on random bits is three times slower.)
 func reference(bl [][256]byte) [][]byte {
 	out := make([][]byte, BloomBitLength)
 	for i := range out {
 		out[i] = make([]byte, len(bl)/8)
 		for j := range bl {
-			if bit(&bl[j], i) {
-				out[i][j/8] |= 0x80 >> (j % 8)
-			}
+			out[i][j/8] |= (bl[j][255-i/8] >> (i % 8) & 1) << (7 - j%8)
 		}
 	}
 	return out

@@ -25,6 +25,20 @@ func Run(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// ForEach calls f for every implementation and masked variant, as Run does,
+// without subtests: for fuzz targets, whose failures name the variant themselves.
+func ForEach(tb testing.TB, f func(name string)) {
+	tb.Helper()
+	for _, v := range cpu.Variants() {
+		restore, err := cpu.Select(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f(v.Name)
+		restore()
+	}
+}
+
 // Bench is Run for benchmarks, over the levels only (not the masked variants).
 func Bench(b *testing.B, f func(b *testing.B)) {
 	b.Helper()
