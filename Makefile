@@ -112,3 +112,14 @@ fuzz-kernels:
 	$(GO) test -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime $(FUZZTIME) ./rotate
 	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime $(FUZZTIME) .
 	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime $(FUZZTIME) .
+
+# The whole module on a 32-bit platform (ints of 32 bits, 2 GiB of address
+# space), under qemu-arm: the generic kernels only.
+.PHONY: test-arm32
+test-arm32:
+	@if ! command -v qemu-arm >/dev/null; then \
+		echo "SKIPPED: qemu-arm not installed (apt-get install qemu-user): no 32-bit run"; exit 0; fi; \
+	set -e; \
+	echo "== arm (32-bit, GOARM=7) under qemu-arm"; \
+	GOARCH=arm GOARM=7 $(GO) vet ./...; \
+	GOARCH=arm GOARM=7 BLOOMSIMD_EXPECT_IMPL=generic $(GO) test -count=1 -short -exec qemu-arm ./...
