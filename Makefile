@@ -134,3 +134,31 @@ test-fuzz-index:
 
 fuzz-index:
 	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./index
+
+# The kernel fuzz targets, a fixed number of executions each: every implementation
+# and masked variant (impl=avx512/-gfni ...) against the pure-Go references in the
+# main module and against go-ethereum's bitutil and Generator in bench/.
+.PHONY: test-fuzz-kernels fuzz-kernels
+test-fuzz-kernels:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime 5000x ./bitops
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime 500x ./rotate
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime 5000x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime 300x .
+
+# Longer kernel fuzzing: FUZZTIME per target (make fuzz-kernels FUZZTIME=10m).
+fuzz-kernels:
+	$(GO) test -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime $(FUZZTIME) ./bitops
+	$(GO) test -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime $(FUZZTIME) ./rotate
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime $(FUZZTIME) .
+	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime $(FUZZTIME) .
+
+# The whole module on a 32-bit platform (ints of 32 bits, 2 GiB of address
+# space), under qemu-arm: the generic kernels only.
+.PHONY: test-arm32
+test-arm32:
+	@if ! command -v qemu-arm >/dev/null; then \
+		echo "SKIPPED: qemu-arm not installed (apt-get install qemu-user): no 32-bit run"; exit 0; fi; \
+	set -e; \
+	echo "== arm (32-bit, GOARM=7) under qemu-arm"; \
+	GOARCH=arm GOARM=7 $(GO) vet ./...; \
+	GOARCH=arm GOARM=7 BLOOMSIMD_EXPECT_IMPL=generic $(GO) test -count=1 -short -exec qemu-arm ./...

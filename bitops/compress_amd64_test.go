@@ -16,8 +16,7 @@ func TestCompressWithoutVBMI2(t *testing.T) {
 	if cpu.Best != cpu.AVX512 {
 		t.Skip("no AVX-512")
 	}
-	defer func(has cpu.Features) { cpu.Has = has }(cpu.Has)
-	cpu.Has.VBMI2, cpu.Has.GFNI = false, false
+	defer cpu.MaskForTest(cpu.Features{VBMI2: true, GFNI: true})()
 	restore, err := cpu.Set("avx512")
 	if err != nil {
 		t.Fatal(err)

@@ -211,10 +211,10 @@ func rotate(section [][256]byte) [][]byte {
 	vecs := make([][]byte, 2048)
 	for i := range vecs {
 		vecs[i] = make([]byte, (len(section)+7)/8)
-		for j, bloom := range section {
-			if bloom[255-i/8]&(1<<(i%8)) != 0 {
-				vecs[i][j/8] |= 0x80 >> (j % 8)
-			}
+		for j := range section {
+			// Indexed, not ranged by value: that copied the 256-byte bloom for
+			// every bit, minutes under qemu.
+			vecs[i][j/8] |= (section[j][255-i/8] >> (i % 8) & 1) << (7 - j%8)
 		}
 	}
 	return vecs

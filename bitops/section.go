@@ -1,5 +1,7 @@
 package bitops
 
+import "math"
+
 // The section kernels work on bit vectors such as the 512-byte vectors of a 4096-block
 // section. dst sets the length; a shorter input panics before anything is written.
 // Lengths that are multiples of 64 run entirely in the vector kernels.
@@ -81,8 +83,12 @@ func AndInto(dst, src []byte) bool {
 	return andIntoGeneric(dst[m:], src[m:]) || left
 }
 
-// Popcount returns the number of set bits in p.
+// Popcount returns the number of set bits in p. On 32-bit platforms a count
+// above MaxInt (possible in a p of more than 256 MiB) panics.
 func Popcount(p []byte) int {
+	if len(p) > maxIntBits {
+		return popcountLong(p)
+	}
 	m := blockBytes(len(p))
 	c := 0
 	if m > 0 {
@@ -92,4 +98,19 @@ func Popcount(p []byte) int {
 		c = popcountBlocks(&p[0], m)
 	}
 	return c + popcountGeneric(p[m:])
+}
+
+// popcountLong counts a vector of more than MaxInt bits (32-bit platforms only)
+// in pieces whose counts are ints.
+func popcountLong(p []byte) int {
+	var c uint64
+	for len(p) > 0 {
+		k := min(len(p), maxIntBits)
+		c += uint64(Popcount(p[:k]))
+		p = p[k:]
+	}
+	if c > math.MaxInt {
+		panic("bitops.Popcount: more set bits than an int holds")
+	}
+	return int(c)
 }

@@ -3,14 +3,24 @@ package bitops
 import (
 	"encoding/binary"
 	"iter"
+	"math"
 	"math/bits"
 )
 
 // Bit order: bit i of a vector is byte i/8, mask 0x80>>(i%8) (most significant bit
 // first), the order of the bloom-bit index where bit i stands for block i of a section.
 
-// SetBits yields the index of every set bit of p in ascending order.
+// maxIntBits is the length of the longest vector whose bit indexes are ints:
+// 256 MiB on 32-bit platforms (beyond any 64-bit one's memory elsewhere).
+const maxIntBits = math.MaxInt / 8
+
+// SetBits yields the index of every set bit of p in ascending order. On 32-bit
+// platforms a p of more than 256 MiB has bit indexes an int cannot hold: SetBits
+// panics for it (AppendSetBits takes any length).
 func SetBits(p []byte) iter.Seq[int] {
+	if len(p) > maxIntBits {
+		panic("bitops.SetBits: vector longer than MaxInt bits")
+	}
 	return func(yield func(int) bool) {
 		for i := 0; i < len(p); i += 8 {
 			for w := wordAt(p, i); w != 0; {
@@ -30,7 +40,7 @@ func AppendSetBits(dst []uint64, p []byte, base uint64) []uint64 {
 	for i := 0; i < len(p); i += 8 {
 		for w := wordAt(p, i); w != 0; {
 			z := bits.LeadingZeros64(w)
-			dst = append(dst, base+uint64(i*8+z))
+			dst = append(dst, base+8*uint64(i)+uint64(z)) // 8*i overflows an int on 32-bit
 			w &^= 1 << (63 - z)
 		}
 	}

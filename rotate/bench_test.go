@@ -14,8 +14,7 @@ func benchImpls(b *testing.B, f func(b *testing.B)) {
 	impltest.Bench(b, func(b *testing.B) {
 		b.Run("kernel="+Implementation(), f)
 		if cpu.Active == cpu.AVX2 && cpu.Has.GFNI {
-			cpu.Has.GFNI = false
-			defer func() { cpu.Has.GFNI = true }()
+			defer cpu.MaskForTest(cpu.Features{GFNI: true})()
 			b.Run("kernel="+Implementation(), f)
 		}
 	})

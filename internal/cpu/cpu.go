@@ -1,6 +1,7 @@
 // Package cpu selects the kernel level once at start-up: the best the CPU runs,
-// lowered (never raised) by BLOOMSIMD_IMPL. bitops and rotate read Active on every
-// call; tests and benchmarks switch it with Set.
+// lowered (never raised) by BLOOMSIMD_IMPL. bitops and rotate read Active and Has
+// on every call; tests and benchmarks switch the level with Set and mask
+// features off with MaskForTest (mask.go).
 package cpu
 
 import (

@@ -1,5 +1,7 @@
 // Package impltest runs a test or benchmark once per kernel implementation this CPU
-// runs, as a subtest named impl=<name>, restoring the selection afterwards.
+// runs, as a subtest named impl=<name>, restoring the selection afterwards. Tests
+// also run each level with one of its optional features masked off
+// (impl=avx512/-gfni), so that every fallback kernel inside a level runs too.
 package impltest
 
 import (
@@ -9,20 +11,35 @@ import (
 	"github.com/bloomsimd/bloomsimd/internal/cpu"
 )
 
-// Run calls f in a subtest for every implementation this CPU runs, best first.
+// Run calls f in a subtest for every implementation this CPU runs, best first,
+// and for every masked variant of them (cpu.Variants).
 func Run(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	for _, l := range cpu.Supported() {
-		restore, err := cpu.Set(l.String())
+	for _, v := range cpu.Variants() {
+		restore, err := cpu.Select(v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run("impl="+l.String(), f)
+		t.Run("impl="+v.Name, f)
 		restore()
 	}
 }
 
-// Bench is Run for benchmarks.
+// ForEach calls f for every implementation and masked variant, as Run does,
+// without subtests: for fuzz targets, whose failures name the variant themselves.
+func ForEach(tb testing.TB, f func(name string)) {
+	tb.Helper()
+	for _, v := range cpu.Variants() {
+		restore, err := cpu.Select(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f(v.Name)
+		restore()
+	}
+}
+
+// Bench is Run for benchmarks, over the levels only (not the masked variants).
 func Bench(b *testing.B, f func(b *testing.B)) {
 	b.Helper()
 	for _, l := range cpu.Supported() {

@@ -146,9 +146,9 @@ func (c *Chain) gethBridge(src matcher.Source) chan chan *bloombits.Retrieval {
 			task.Error = errors.New("e2e: servers stopped")
 			return
 		}
-		// Both Retrieval types have the same fields, so the pointers convert.
-		request <- (*matcher.Retrieval)(task)
-		*task = bloombits.Retrieval(*<-request)
+		request <- &matcher.Retrieval{Bit: task.Bit, Sections: task.Sections, Context: task.Context}
+		reply := <-request
+		task.Bitsets, task.Error = reply.Bitsets, reply.Error
 	})
 	s.bridge[src] = mux
 	return mux

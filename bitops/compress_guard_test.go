@@ -4,30 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
+	"github.com/bloomsimd/bloomsimd/internal/guardpage"
 	"github.com/bloomsimd/bloomsimd/internal/impltest"
 )
 
 // TestCompressGuardPages runs the kernels on inputs and outputs that end right
-// before an inaccessible page, and outputs that start right after one: a load or
+// before an inaccessible page, and on ones that start right after one: a load or
 // store past either end faults.
 func TestCompressGuardPages(t *testing.T) {
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 4*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skip("mmap:", err)
-	}
-	defer syscall.Munmap(mem)
-	for _, p := range []int{0, 3} {
-		if err := syscall.Mprotect(mem[p*page:(p+1)*page], syscall.PROT_NONE); err != nil {
-			t.Skip("mprotect:", err)
-		}
-	}
-	// Two usable pages between the guards: put one buffer against each guard.
-	first := func(n int) []byte { return mem[page : page+n : page+n] }
-	last := func(n int) []byte { return mem[3*page-n : 3*page : 3*page] }
+	m := guardpage.ForTest(t, 2, 2048)
 	impltest.Run(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(12, 12))
 		for _, d := range densities {
@@ -39,18 +26,12 @@ func TestCompressGuardPages(t *testing.T) {
 				want := refCompress(data)
 				name := fmt.Sprintf("density=%g n=%d", d, n)
 				for _, inFirst := range []bool{false, true} {
-					in, out := last(n), first(len(want))
-					if inFirst {
-						in, out = first(n), last(len(want))
-					}
+					in, out := m.At(inFirst, 0, n), m.At(!inFirst, 1, len(want))
 					copy(in, data)
 					if got := AppendCompressed(out[:0], in); !bytes.Equal(got, want) {
 						t.Fatalf("%s: compress at the guards = %x, want %x", name, got, want)
 					}
-					enc, dec := last(len(want)), first(n)
-					if inFirst {
-						enc, dec = first(len(want)), last(n)
-					}
+					enc, dec := m.At(!inFirst, 0, len(want)), m.At(inFirst, 1, n)
 					copy(enc, want)
 					if err := DecompressInto(dec, enc); err != nil || !bytes.Equal(dec, data) {
 						t.Fatalf("%s: decompress at the guards = %x, %v; want %x", name, dec, err, data)
