@@ -10,12 +10,12 @@ KERNEL_PKGS := ./bitops ./rotate
 FUZZTIME  ?= 30s
 TMP       := $(CURDIR)/.tmp
 
-.PHONY: all test check-self-contained test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
+.PHONY: all test check-self-contained test-arm32 bench-live test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
         vet generate check-generate bench fuzz clean
 
 all: test
 
-test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-bench test-fuzz
+test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz
 	@echo "make test: all passed"
 
 check-self-contained:
@@ -81,80 +81,39 @@ bench:
 	cd bench && $(GO) run ./cmd/benchall
 
 # A fixed number of executions of every fuzz target (the checked-in seed corpus
-# first): the decoders against go-ethereum's, the Generator against a reference.
+# first): the decoders against go-ethereum's; the Generator, Transpose and the
+# section kernels (every implementation and masked variant) against pure-Go
+# references and go-ethereum; the Multiplex session with misbehaving retrievers
+# and Scan against go-ethereum's Matcher; the index Reader's value decoding; the
+# live head index against its model.
 test-fuzz:
 	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime 20000x .
 	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzCompress$$' -fuzztime 5000x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime 5000x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime 300x .
+	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime 500x .
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGenerator$$' -fuzztime 2000x ./rotate
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime 500x ./rotate
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime 5000x ./bitops
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime 1000x ./matcher
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzLive$$' -fuzztime 500x ./index
 
 # Longer fuzzing: FUZZTIME per target (make fuzz FUZZTIME=10m).
+FUZZ_BENCH := FuzzDecompress FuzzCompress FuzzSectionKernelsGeth FuzzTransposeGeth FuzzScanGeth
+FUZZ_MAIN  := rotate:FuzzGenerator rotate:FuzzTranspose bitops:FuzzSectionKernels \
+              matcher:FuzzMultiplex index:FuzzReader index:FuzzLive
 fuzz:
-	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) .
-	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzCompress$$' -fuzztime $(FUZZTIME) .
-	$(GO) test -run '^$$' -fuzz '^FuzzGenerator$$' -fuzztime $(FUZZTIME) ./rotate
+	@set -e; for f in $(FUZZ_BENCH); do \
+		(cd bench && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) .); done; \
+	for pf in $(FUZZ_MAIN); do \
+		$(GO) test -run '^$$' -fuzz "^$${pf#*:}\$$" -fuzztime $(FUZZTIME) ./$${pf%%:*}; done
 
 clean:
 	rm -rf $(TMP)
 
-# The live head index (index.Live) and the per-header bloom check (matcher.BloomFilter).
-.PHONY: test-fuzz-live fuzz-live bench-live
-
-# A fixed number of FuzzLive executions: Live against its reference model.
-test-fuzz-live:
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzLive$$' -fuzztime 500x ./index
-
-fuzz-live:
-	$(GO) test -run '^$$' -fuzz '^FuzzLive$$' -fuzztime $(FUZZTIME) ./index
-
-# Live.Add per block (mean, p50, p99 at 20% and 46% density) and BloomFilter
-# against go-ethereum's bloomFilter, side by side with benchstat.
-bench-live:
-	mkdir -p $(TMP)
-	$(GO) test -run '^$$' -bench '^BenchmarkLive' -benchtime 40000x -count 6 ./index | tee $(TMP)/live.txt
-	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(BloomFilter|UnindexedHeaders)$$' -count 6 . | tee $(TMP)/bloomfilter.txt
-	cd bench && $(GO) tool benchstat -col /impl $(TMP)/bloomfilter.txt
-
-.PHONY: test-fuzz-matcher fuzz-matcher
-
-# Fixed-count fuzzing of the matcher (issue 9): Multiplex with misbehaving
-# retrievers against the reference and Scan; Scan and Multiplex against
-# go-ethereum's Matcher on random filters, ranges and vectors.
-test-fuzz-matcher:
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime 1000x ./matcher
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime 500x .
-
-fuzz-matcher:
-	$(GO) test -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime $(FUZZTIME) ./matcher
-	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime $(FUZZTIME) .
-
-# index: a fixed number of executions of FuzzReader (stored values against the
-# reference decoder); fuzz-index runs it for FUZZTIME.
-test-fuzz-index:
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
-
-fuzz-index:
-	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./index
-
-# The kernel fuzz targets, a fixed number of executions each: every implementation
-# and masked variant (impl=avx512/-gfni ...) against the pure-Go references in the
-# main module and against go-ethereum's bitutil and Generator in bench/.
-.PHONY: test-fuzz-kernels fuzz-kernels
-test-fuzz-kernels:
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime 5000x ./bitops
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime 500x ./rotate
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime 5000x .
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime 300x .
-
-# Longer kernel fuzzing: FUZZTIME per target (make fuzz-kernels FUZZTIME=10m).
-fuzz-kernels:
-	$(GO) test -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime $(FUZZTIME) ./bitops
-	$(GO) test -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime $(FUZZTIME) ./rotate
-	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime $(FUZZTIME) .
-	cd bench && $(GO) test -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime $(FUZZTIME) .
-
 # The whole module on a 32-bit platform (ints of 32 bits, 2 GiB of address
 # space), under qemu-arm: the generic kernels only.
-.PHONY: test-arm32
 test-arm32:
 	@if ! command -v qemu-arm >/dev/null; then \
 		echo "SKIPPED: qemu-arm not installed (apt-get install qemu-user): no 32-bit run"; exit 0; fi; \
@@ -162,3 +121,10 @@ test-arm32:
 	echo "== arm (32-bit, GOARM=7) under qemu-arm"; \
 	GOARCH=arm GOARM=7 $(GO) vet ./...; \
 	GOARCH=arm GOARM=7 BLOOMSIMD_EXPECT_IMPL=generic $(GO) test -count=1 -short -exec qemu-arm ./...
+
+# Live.Add per block and matcher.BloomFilter against go-ethereum's bloomFilter.
+bench-live:
+	mkdir -p $(TMP)
+	$(GO) test -run '^$$' -bench '^BenchmarkLive' -benchtime 40000x -count 6 ./index | tee $(TMP)/live.txt
+	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(BloomFilter|UnindexedHeaders)$$' -count 6 . | tee $(TMP)/bloomfilter.txt
+	cd bench && $(GO) tool benchstat -col /impl $(TMP)/bloomfilter.txt
