@@ -143,7 +143,7 @@ done:
 	RET
 
 // func TestAVX512(p *byte, n int) bool
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·TestAVX512(SB), NOSPLIT, $0-17
 	MOVQ   p+0(FP), AX
 	MOVQ   n+8(FP), CX
@@ -159,7 +159,7 @@ quad:
 	VPORQ    192(AX), Z1, Z1
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	JNZ      found
 	ADDQ     $0x00000100, AX
 	SUBQ     $0x00000100, CX
@@ -172,7 +172,7 @@ single:
 	VPORQ    (AX), Z0, Z0
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	JNZ      found
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000040, CX
@@ -345,7 +345,7 @@ done:
 	RET
 
 // func AndIntoAVX512(dst *byte, src *byte, n int) bool
-// Requires: AVX, AVX512DQ, AVX512F
+// Requires: AVX, AVX512F
 TEXT ·AndIntoAVX512(SB), NOSPLIT, $0-25
 	MOVQ   dst+0(FP), AX
 	MOVQ   src+8(FP), CX
@@ -393,7 +393,7 @@ single:
 done:
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	SETNE    AL
 	VZEROUPPER
 	MOVB     AL, ret+24(FP)

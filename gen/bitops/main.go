@@ -146,12 +146,15 @@ func zero(w width) reg.Register {
 	return x
 }
 
-// nonZero sets the flags so that JNZ/SETNE mean "x has a set bit".
+// nonZero sets the flags so that JNZ/SETNE mean "x has a set bit". On AVX-512 it
+// tests the mask with KORTESTW (AVX512F), not KORTESTB (AVX512DQ): VPTESTMQ sets
+// the low 8 bits of k and clears the rest, so both see the same bits, and the
+// AVX-512 level need not require DQ.
 func nonZero(w width, x reg.Register) {
 	if w.regs == 1 {
 		k := K()
 		VPTESTMQ(x, x, k)
-		KORTESTB(k, k)
+		KORTESTW(k, k)
 	} else {
 		VPTEST(x, x)
 	}
