@@ -95,3 +95,16 @@ fuzz:
 
 clean:
 	rm -rf $(TMP)
+
+# bitops/asm's argument-checking and gate tests on the emulated CPUs of
+# test-x86-cpus: Haswell runs the AVX2 kernels, Nehalem none (every function
+# must refuse or report that it did nothing).
+.PHONY: test-asm-x86-cpus
+test-asm-x86-cpus:
+	@if ! command -v qemu-x86_64 >/dev/null; then \
+		echo "SKIPPED: qemu-x86_64 not installed (apt-get install qemu-user)"; exit 0; fi; \
+	set -e; mkdir -p $(TMP); $(GO) test -c -o $(TMP)/asm.test ./bitops/asm; \
+	for c in Haswell Nehalem; do \
+		echo "== ./bitops/asm on qemu -cpu $$c"; \
+		(cd bitops/asm && qemu-x86_64 -cpu $$c $(TMP)/asm.test -test.count=1 2>&1 | $(QEMU_QUIET)); \
+	done
