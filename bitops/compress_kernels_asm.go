@@ -5,7 +5,7 @@ package bitops
 import "github.com/bloomsimd/bloomsimd/bitops/asm"
 
 // The vector compression kernels take a leading part of their input (package asm
-// documents how much on each level) and compress_words.go does the rest. The
+// documents how much on each level) and compress_kernels.go does the rest. The
 // calls are direct, not through a table of funcs, so that the stack buffers of
 // CompressBytes and AppendCompressed stay on the stack.
 

@@ -13,4 +13,8 @@
 // and Scatter take fixed-size arrays.
 package asm
 
+// The Avo programs of the gen module write the amd64 assembly and its
+// declarations (`make generate` runs the same three commands).
 //go:generate go -C ../../gen/bitops run . -out ../../bitops/asm/bitops_amd64.s -stubs ../../bitops/asm/bitops_amd64.go -pkg asm
+//go:generate go -C ../../gen/compress run . -out ../../bitops/asm/compress_amd64.s -stubs ../../bitops/asm/compress_amd64.go -pkg asm
+//go:generate go -C ../../gen/rotate run . -out ../../bitops/asm/rotate_amd64.s -stubs ../../bitops/asm/rotate_amd64.go -pkg asm
