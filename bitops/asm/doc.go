@@ -6,11 +6,13 @@
 // functions are the only way in: each checks every precondition its kernels rely
 // on (lengths that are positive multiples of 64 and equal, room in the output,
 // non-nil pointers) and panics with an error of this package before any memory is
-// touched, then runs the kernel of the active level (package internal/cpu), or
-// reports that there is none. Each function's comment states its contract: the
-// block functions (And, Test, AndInto, ...) take whole 64-byte blocks; Bitmap,
+// touched, then runs the kernel of the active level (package internal/cpu). Each
+// function's comment states its contract: the block functions (And, Test,
+// AndInto, ...) take whole 64-byte blocks and panic on the generic level; Bitmap,
 // Pack and Expand take any length and report how much of it they did; Transpose8
-// and Scatter take fixed-size arrays.
+// and Scatter report false on the generic level. A CPU without a kernel's
+// instructions never reaches it: requires_amd64_test.go checks each kernel's
+// generated "Requires:" line against the CPU check in front of its call.
 package asm
 
 // The Avo programs of the gen module write the amd64 assembly and its
