@@ -6,7 +6,7 @@ SHELL     := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 GO        ?= go
 # Packages with kernels: their test binaries also run under emulated CPUs.
-KERNEL_PKGS := ./bitops ./rotate
+KERNEL_PKGS := ./bitops ./bitops/asm ./rotate
 FUZZTIME  ?= 30s
 TMP       := $(CURDIR)/.tmp
 

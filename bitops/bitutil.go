@@ -21,7 +21,7 @@ func ANDBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		andBlocks(&dst[0], &a[0], &b[0], m)
+		andBlocks(dst[:m], a[:m], b[:m])
 		if m == n {
 			return n
 		}
@@ -45,7 +45,7 @@ func ORBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		orBlocks(&dst[0], &a[0], &b[0], m)
+		orBlocks(dst[:m], a[:m], b[:m])
 		if m == n {
 			return n
 		}
@@ -76,13 +76,27 @@ func XORBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		xorBlocks(&dst[0], &a[0], &b[0], m)
+		xorBlocks(dst[:m], a[:m], b[:m])
 		if m == n {
 			return n
 		}
 	}
 	xorGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
+}
+
+// TestBytes reports whether any byte of p is non-zero.
+func TestBytes(p []byte) bool {
+	m := blockBytes(len(p))
+	if m > 0 {
+		if raceEnabled {
+			raceRead(p[:m])
+		}
+		if testBlocks(p[:m]) {
+			return true
+		}
+	}
+	return m < len(p) && anySetGeneric(p[m:])
 }
 
 // inexactOverlap reports whether x and y, both non-empty, share memory without

@@ -1,7 +1,5 @@
 package bitops
 
-//go:generate go -C ../gen/compress run . -out ../../bitops/asm/compress_amd64.s -stubs ../../bitops/asm/compress_amd64.go -pkg asm
-
 import (
 	"errors"
 	"math/bits"

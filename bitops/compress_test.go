@@ -567,3 +567,11 @@ func TestCompressKernels(t *testing.T) {
 		}
 	})
 }
+
+// maskedTails reports whether the active compression kernels take a vector's
+// tail too (the amd64 AVX-512 ones, with masked loads and stores): whether they
+// do a 1-byte bitmap.
+func maskedTails() bool {
+	done, _ := bitmapVec(make([]byte, 1), []byte{1})
+	return done == 1
+}

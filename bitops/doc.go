@@ -6,6 +6,10 @@
 // the purego or noasm build tags. BLOOMSIMD_IMPL=avx512|avx2|neon|generic lowers the
 // choice; Implementation names what runs.
 //
-// Kernels process whole 64-byte blocks; the functions here finish any tail in Go,
-// so every length and alignment works.
+// Every function here takes any length and alignment. The bitwise and section
+// operations run the whole 64-byte blocks of their input in a vector kernel and
+// the rest in Go. The compression kernels take what they can (the AVX-512 ones
+// all of it, with masked loads and stores; the AVX2 and NEON ones whole 64-byte
+// blocks) and Go finishes. Package bitops/asm holds the kernels behind checked
+// functions.
 package bitops

@@ -1,12 +1,16 @@
 package bitops
 
-import "github.com/bloomsimd/bloomsimd/internal/cpu"
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
+)
 
 // Every operation runs its leading whole 64-byte blocks in the active level's
-// vector kernel and any rest in Go, in one flat function. The kernels are called
-// directly (the *Blocks functions of kernels_<arch>.go switch on the level), not
-// through function values: a func value of an assembly function goes through an
-// ABI wrapper, about 1-2 ns a call, a fifth of a 512-byte AND.
+// vector kernel and any rest in Go, in one flat function. The *Blocks functions
+// (kernels_asm.go) are one-line calls, which the compiler inlines, into package
+// asm, which checks the lengths and runs the kernel of the active level.
 
 // blockBytes returns how many leading bytes of an n-byte operation the vector
 // kernels take: whole 64-byte blocks, or none on the generic level.
@@ -15,4 +19,147 @@ func blockBytes(n int) int {
 		return 0
 	}
 	return n &^ 63
+}
+
+// The pure-Go kernels: the generic implementation, and the tails of the vector
+// kernels. They run 64-byte blocks as eight 64-bit words through array pointers,
+// whose constant-bounded indexes need no bounds checks, then the rest one byte at a
+// time (TestBytes and Popcount eight bytes at a time first). encoding/binary compiles
+// to single moves where the CPU allows unaligned access and stays correct where it
+// does not.
+
+var le = binary.LittleEndian
+
+type block = [64]byte
+
+func andGeneric(dst, a, b []byte) {
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])&le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
+	}
+	for i := range dst {
+		dst[i] = a[i] & b[i]
+	}
+}
+
+func orGeneric(dst, a, b []byte) {
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])|le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
+	}
+	for i := range dst {
+		dst[i] = a[i] | b[i]
+	}
+}
+
+func xorGeneric(dst, a, b []byte) {
+	for len(dst) >= 64 {
+		d, x, y := (*block)(dst), (*block)(a), (*block)(b)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])^le.Uint64(y[k:]))
+		}
+		dst, a, b = dst[64:], a[64:], b[64:]
+	}
+	for i := range dst {
+		dst[i] = a[i] ^ b[i]
+	}
+}
+
+func anySetGeneric(p []byte) bool {
+	for len(p) >= 64 {
+		x := (*block)(p)
+		var acc uint64
+		for k := 0; k <= 56; k += 8 {
+			acc |= le.Uint64(x[k:])
+		}
+		if acc != 0 {
+			return true
+		}
+		p = p[64:]
+	}
+	for ; len(p) >= 8; p = p[8:] {
+		if le.Uint64(p) != 0 {
+			return true
+		}
+	}
+	for _, c := range p {
+		if c != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func popcountGeneric(p []byte) int {
+	c := 0
+	for ; len(p) >= 8; p = p[8:] {
+		c += bits.OnesCount64(le.Uint64(p))
+	}
+	for _, b := range p {
+		c += bits.OnesCount8(b)
+	}
+	return c
+}
+
+func and3Generic(dst, a, b, c []byte) {
+	for len(dst) >= 64 {
+		d, x, y, z := (*block)(dst), (*block)(a), (*block)(b), (*block)(c)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(x[k:])&le.Uint64(y[k:])&le.Uint64(z[k:]))
+		}
+		dst, a, b, c = dst[64:], a[64:], b[64:], c[64:]
+	}
+	for i := range dst {
+		dst[i] = a[i] & b[i] & c[i]
+	}
+}
+
+func orAnd3Generic(dst, a, b, c []byte) {
+	for len(dst) >= 64 {
+		d, x, y, z := (*block)(dst), (*block)(a), (*block)(b), (*block)(c)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(d[k:])|le.Uint64(x[k:])&le.Uint64(y[k:])&le.Uint64(z[k:]))
+		}
+		dst, a, b, c = dst[64:], a[64:], b[64:], c[64:]
+	}
+	for i := range dst {
+		dst[i] |= a[i] & b[i] & c[i]
+	}
+}
+
+func orIntoGeneric(dst, src []byte) {
+	for len(dst) >= 64 {
+		d, s := (*block)(dst), (*block)(src)
+		for k := 0; k <= 56; k += 8 {
+			le.PutUint64(d[k:], le.Uint64(d[k:])|le.Uint64(s[k:]))
+		}
+		dst, src = dst[64:], src[64:]
+	}
+	for i := range dst {
+		dst[i] |= src[i]
+	}
+}
+
+func andIntoGeneric(dst, src []byte) bool {
+	var acc uint64
+	for len(dst) >= 64 {
+		d, s := (*block)(dst), (*block)(src)
+		for k := 0; k <= 56; k += 8 {
+			w := le.Uint64(d[k:]) & le.Uint64(s[k:])
+			le.PutUint64(d[k:], w)
+			acc |= w
+		}
+		dst, src = dst[64:], src[64:]
+	}
+	for i := range dst {
+		dst[i] &= src[i]
+		acc |= uint64(dst[i])
+	}
+	return acc != 0
 }

@@ -19,7 +19,7 @@ func And3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		and3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
+		and3Blocks(dst[:m], a[:m], b[:m], c[:m])
 		if m == n {
 			return
 		}
@@ -39,7 +39,7 @@ func OrAnd3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		orAnd3Blocks(&dst[0], &a[0], &b[0], &c[0], m)
+		orAnd3Blocks(dst[:m], a[:m], b[:m], c[:m])
 		if m == n {
 			return
 		}
@@ -56,7 +56,7 @@ func OrInto(dst, src []byte) {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		orIntoBlocks(&dst[0], &src[0], m)
+		orIntoBlocks(dst[:m], src[:m])
 		if m == len(dst) {
 			return
 		}
@@ -75,7 +75,7 @@ func AndInto(dst, src []byte) bool {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		left = andIntoBlocks(&dst[0], &src[0], m)
+		left = andIntoBlocks(dst[:m], src[:m])
 		if m == len(dst) {
 			return left
 		}
@@ -95,7 +95,7 @@ func Popcount(p []byte) int {
 		if raceEnabled {
 			raceRead(p[:m])
 		}
-		c = popcountBlocks(&p[0], m)
+		c = popcountBlocks(p[:m])
 	}
 	return c + popcountGeneric(p[m:])
 }

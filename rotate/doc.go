@@ -21,5 +21,3 @@
 // BLOOMSIMD_IMPL=generic|avx2|avx512|neon lowers the choice; Implementation names
 // the kernels that run.
 package rotate
-
-//go:generate go -C ../gen/rotate run . -out ../../bitops/asm/rotate_amd64.s -stubs ../../bitops/asm/rotate_amd64.go -pkg asm

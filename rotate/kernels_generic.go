@@ -7,7 +7,4 @@ func transpose8(dst *[BloomBitLength]byte, src *[8][BloomByteLength]byte) {
 }
 
 // scatterWords reports false: this build has no vector kernels.
-func scatterWords(dst *byte, stride int, r *rows, words int) bool { return false }
-
-// Implementation names the kernels that run: always "generic" in this build.
-func Implementation() string { return "generic" }
+func scatterWords(dst []byte, stride int, r *rows, words int) bool { return false }

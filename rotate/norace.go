@@ -3,4 +3,4 @@
 package rotate
 
 func raceTranspose8(*[BloomBitLength]byte, *[8][BloomByteLength]byte) {}
-func raceScatter(*byte, int, *rows, int)                              {}
+func raceScatter([]byte, int, *rows, int)                             {}

@@ -14,9 +14,9 @@ func raceTranspose8(dst *[BloomBitLength]byte, src *[8][BloomByteLength]byte) {
 	runtime.RaceWriteRange(unsafe.Pointer(dst), len(dst))
 }
 
-func raceScatter(dst *byte, stride int, r *rows, words int) {
+func raceScatter(dst []byte, stride int, r *rows, words int) {
 	runtime.RaceReadRange(unsafe.Pointer(r), 8*words*BloomBitLength)
 	for i := 0; i < BloomBitLength; i++ {
-		runtime.RaceWriteRange(unsafe.Add(unsafe.Pointer(dst), i*stride), 8*words)
+		runtime.RaceWriteRange(unsafe.Pointer(&dst[i*stride]), 8*words)
 	}
 }

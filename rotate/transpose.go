@@ -48,7 +48,7 @@ var rowPool = sync.Pool{New: func() any { return new(rows) }}
 func scatter(dst []byte, stride int, r *rows, n int) {
 	_ = dst[(BloomBitLength-1)*stride+n-1] // everything written is in dst
 	whole := n / 8
-	if whole > 0 && scatterWords(&dst[0], stride, r, whole) {
+	if whole > 0 && scatterWords(dst, stride, r, whole) {
 		if n%8 == 0 {
 			return
 		}

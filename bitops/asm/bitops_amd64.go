@@ -4,95 +4,95 @@
 
 package asm
 
-// AndAVX512 sets dst = a & b over n bytes, n a positive multiple of 64.
+// andAVX512 sets dst = a & b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func AndAVX512(dst *byte, a *byte, b *byte, n int)
+func andAVX512(dst *byte, a *byte, b *byte, n int)
 
-// OrAVX512 sets dst = a | b over n bytes, n a positive multiple of 64.
+// orAVX512 sets dst = a | b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrAVX512(dst *byte, a *byte, b *byte, n int)
+func orAVX512(dst *byte, a *byte, b *byte, n int)
 
-// XorAVX512 sets dst = a ^ b over n bytes, n a positive multiple of 64.
+// xorAVX512 sets dst = a ^ b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func XorAVX512(dst *byte, a *byte, b *byte, n int)
+func xorAVX512(dst *byte, a *byte, b *byte, n int)
 
-// TestAVX512 reports whether any of n bytes at p is non-zero, n a positive multiple of 64.
+// testAVX512 reports whether any of n bytes at p is non-zero, n a positive multiple of 64.
 //
 //go:noescape
-func TestAVX512(p *byte, n int) bool
+func testAVX512(p *byte, n int) bool
 
-// And3AVX512 sets dst = a & b & c over n bytes, n a positive multiple of 64.
+// and3AVX512 sets dst = a & b & c over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func And3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
+func and3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
 
-// OrAnd3AVX512 sets dst |= a & b & c over n bytes, n a positive multiple of 64.
+// orAnd3AVX512 sets dst |= a & b & c over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrAnd3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
+func orAnd3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
 
-// OrIntoAVX512 sets dst |= src over n bytes, n a positive multiple of 64.
+// orIntoAVX512 sets dst |= src over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrIntoAVX512(dst *byte, src *byte, n int)
+func orIntoAVX512(dst *byte, src *byte, n int)
 
-// AndIntoAVX512 sets dst &= src over n bytes, n a positive multiple of 64,
+// andIntoAVX512 sets dst &= src over n bytes, n a positive multiple of 64,
 // and reports whether any bit of dst is left set.
 //
 //go:noescape
-func AndIntoAVX512(dst *byte, src *byte, n int) bool
+func andIntoAVX512(dst *byte, src *byte, n int) bool
 
-// AndAVX2 sets dst = a & b over n bytes, n a positive multiple of 64.
+// andAVX2 sets dst = a & b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func AndAVX2(dst *byte, a *byte, b *byte, n int)
+func andAVX2(dst *byte, a *byte, b *byte, n int)
 
-// OrAVX2 sets dst = a | b over n bytes, n a positive multiple of 64.
+// orAVX2 sets dst = a | b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrAVX2(dst *byte, a *byte, b *byte, n int)
+func orAVX2(dst *byte, a *byte, b *byte, n int)
 
-// XorAVX2 sets dst = a ^ b over n bytes, n a positive multiple of 64.
+// xorAVX2 sets dst = a ^ b over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func XorAVX2(dst *byte, a *byte, b *byte, n int)
+func xorAVX2(dst *byte, a *byte, b *byte, n int)
 
-// TestAVX2 reports whether any of n bytes at p is non-zero, n a positive multiple of 64.
+// testAVX2 reports whether any of n bytes at p is non-zero, n a positive multiple of 64.
 //
 //go:noescape
-func TestAVX2(p *byte, n int) bool
+func testAVX2(p *byte, n int) bool
 
-// And3AVX2 sets dst = a & b & c over n bytes, n a positive multiple of 64.
+// and3AVX2 sets dst = a & b & c over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func And3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
+func and3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
 
-// OrAnd3AVX2 sets dst |= a & b & c over n bytes, n a positive multiple of 64.
+// orAnd3AVX2 sets dst |= a & b & c over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrAnd3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
+func orAnd3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
 
-// OrIntoAVX2 sets dst |= src over n bytes, n a positive multiple of 64.
+// orIntoAVX2 sets dst |= src over n bytes, n a positive multiple of 64.
 //
 //go:noescape
-func OrIntoAVX2(dst *byte, src *byte, n int)
+func orIntoAVX2(dst *byte, src *byte, n int)
 
-// AndIntoAVX2 sets dst &= src over n bytes, n a positive multiple of 64,
+// andIntoAVX2 sets dst &= src over n bytes, n a positive multiple of 64,
 // and reports whether any bit of dst is left set.
 //
 //go:noescape
-func AndIntoAVX2(dst *byte, src *byte, n int) bool
+func andIntoAVX2(dst *byte, src *byte, n int) bool
 
-// PopcountAVX512 counts the set bits of n bytes at p, n a positive multiple of 64.
+// popcountAVX512 counts the set bits of n bytes at p, n a positive multiple of 64.
 // It needs AVX512_VPOPCNTDQ.
 //
 //go:noescape
-func PopcountAVX512(p *byte, n int) int
+func popcountAVX512(p *byte, n int) int
 
-// PopcountAVX2 counts the set bits of n bytes at p, n a positive multiple of 64.
+// popcountAVX2 counts the set bits of n bytes at p, n a positive multiple of 64.
 //
 //go:noescape
-func PopcountAVX2(p *byte, n int) int
+func popcountAVX2(p *byte, n int) int

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func AndAVX512(dst *byte, a *byte, b *byte, n int)
+// func andAVX512(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·AndAVX512(SB), NOSPLIT, $0-32
+TEXT ·andAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -50,9 +50,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrAVX512(dst *byte, a *byte, b *byte, n int)
+// func orAVX512(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·OrAVX512(SB), NOSPLIT, $0-32
+TEXT ·orAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -96,9 +96,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func XorAVX512(dst *byte, a *byte, b *byte, n int)
+// func xorAVX512(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·XorAVX512(SB), NOSPLIT, $0-32
+TEXT ·xorAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -142,9 +142,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func TestAVX512(p *byte, n int) bool
-// Requires: AVX, AVX512DQ, AVX512F
-TEXT ·TestAVX512(SB), NOSPLIT, $0-17
+// func testAVX512(p *byte, n int) bool
+// Requires: AVX, AVX512F
+TEXT ·testAVX512(SB), NOSPLIT, $0-17
 	MOVQ   p+0(FP), AX
 	MOVQ   n+8(FP), CX
 	VPXORQ Z0, Z0, Z0
@@ -159,7 +159,7 @@ quad:
 	VPORQ    192(AX), Z1, Z1
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	JNZ      found
 	ADDQ     $0x00000100, AX
 	SUBQ     $0x00000100, CX
@@ -172,7 +172,7 @@ single:
 	VPORQ    (AX), Z0, Z0
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	JNZ      found
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000040, CX
@@ -188,9 +188,9 @@ found:
 	MOVB $0x01, ret+16(FP)
 	RET
 
-// func And3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
+// func and3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·And3AVX512(SB), NOSPLIT, $0-40
+TEXT ·and3AVX512(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -242,9 +242,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrAnd3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
+// func orAnd3AVX512(dst *byte, a *byte, b *byte, c *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·OrAnd3AVX512(SB), NOSPLIT, $0-40
+TEXT ·orAnd3AVX512(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -301,9 +301,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrIntoAVX512(dst *byte, src *byte, n int)
+// func orIntoAVX512(dst *byte, src *byte, n int)
 // Requires: AVX, AVX512F
-TEXT ·OrIntoAVX512(SB), NOSPLIT, $0-24
+TEXT ·orIntoAVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
@@ -344,9 +344,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func AndIntoAVX512(dst *byte, src *byte, n int) bool
-// Requires: AVX, AVX512DQ, AVX512F
-TEXT ·AndIntoAVX512(SB), NOSPLIT, $0-25
+// func andIntoAVX512(dst *byte, src *byte, n int) bool
+// Requires: AVX, AVX512F
+TEXT ·andIntoAVX512(SB), NOSPLIT, $0-25
 	MOVQ   dst+0(FP), AX
 	MOVQ   src+8(FP), CX
 	MOVQ   n+16(FP), DX
@@ -393,15 +393,15 @@ single:
 done:
 	VPORQ    Z1, Z0, Z0
 	VPTESTMQ Z0, Z0, K1
-	KORTESTB K1, K1
+	KORTESTW K1, K1
 	SETNE    AL
 	VZEROUPPER
 	MOVB     AL, ret+24(FP)
 	RET
 
-// func AndAVX2(dst *byte, a *byte, b *byte, n int)
+// func andAVX2(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·AndAVX2(SB), NOSPLIT, $0-32
+TEXT ·andAVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -460,9 +460,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrAVX2(dst *byte, a *byte, b *byte, n int)
+// func orAVX2(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·OrAVX2(SB), NOSPLIT, $0-32
+TEXT ·orAVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -521,9 +521,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func XorAVX2(dst *byte, a *byte, b *byte, n int)
+// func xorAVX2(dst *byte, a *byte, b *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·XorAVX2(SB), NOSPLIT, $0-32
+TEXT ·xorAVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -582,9 +582,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func TestAVX2(p *byte, n int) bool
+// func testAVX2(p *byte, n int) bool
 // Requires: AVX, AVX2
-TEXT ·TestAVX2(SB), NOSPLIT, $0-17
+TEXT ·testAVX2(SB), NOSPLIT, $0-17
 	MOVQ  p+0(FP), AX
 	MOVQ  n+8(FP), CX
 	VPXOR Y0, Y0, Y0
@@ -631,9 +631,9 @@ found:
 	MOVB $0x01, ret+16(FP)
 	RET
 
-// func And3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
+// func and3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·And3AVX2(SB), NOSPLIT, $0-40
+TEXT ·and3AVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -705,9 +705,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrAnd3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
+// func orAnd3AVX2(dst *byte, a *byte, b *byte, c *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·OrAnd3AVX2(SB), NOSPLIT, $0-40
+TEXT ·orAnd3AVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ a+8(FP), CX
 	MOVQ b+16(FP), DX
@@ -799,9 +799,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func OrIntoAVX2(dst *byte, src *byte, n int)
+// func orIntoAVX2(dst *byte, src *byte, n int)
 // Requires: AVX, AVX2
-TEXT ·OrIntoAVX2(SB), NOSPLIT, $0-24
+TEXT ·orIntoAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
@@ -857,9 +857,9 @@ done:
 	VZEROUPPER
 	RET
 
-// func AndIntoAVX2(dst *byte, src *byte, n int) bool
+// func andIntoAVX2(dst *byte, src *byte, n int) bool
 // Requires: AVX, AVX2
-TEXT ·AndIntoAVX2(SB), NOSPLIT, $0-25
+TEXT ·andIntoAVX2(SB), NOSPLIT, $0-25
 	MOVQ  dst+0(FP), AX
 	MOVQ  src+8(FP), CX
 	MOVQ  n+16(FP), DX
@@ -931,9 +931,9 @@ done:
 	MOVB   AL, ret+24(FP)
 	RET
 
-// func PopcountAVX512(p *byte, n int) int
+// func popcountAVX512(p *byte, n int) int
 // Requires: AVX, AVX2, AVX512F, AVX512VPOPCNTDQ
-TEXT ·PopcountAVX512(SB), NOSPLIT, $0-24
+TEXT ·popcountAVX512(SB), NOSPLIT, $0-24
 	MOVQ   p+0(FP), AX
 	MOVQ   n+8(FP), CX
 	VPXORQ Z0, Z0, Z0
@@ -977,9 +977,9 @@ done:
 	MOVQ          AX, ret+16(FP)
 	RET
 
-// func PopcountAVX2(p *byte, n int) int
+// func popcountAVX2(p *byte, n int) int
 // Requires: AVX, AVX2
-TEXT ·PopcountAVX2(SB), NOSPLIT, $0-24
+TEXT ·popcountAVX2(SB), NOSPLIT, $0-24
 	MOVQ    p+0(FP), AX
 	MOVQ    n+8(FP), CX
 	VPXOR   Y2, Y2, Y2

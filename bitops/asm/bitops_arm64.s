@@ -9,8 +9,8 @@
 // (or b, c, src) safe. n is a positive multiple of 64: loops test at the bottom.
 // Go's operand order is VAND Vm, Vn, Vd for Vd = Vn & Vm.
 
-// func AndNEON(dst, a, b *byte, n int)
-TEXT ·AndNEON(SB), NOSPLIT|NOFRAME, $0-32
+// func andNEON(dst, a, b *byte, n int)
+TEXT ·andNEON(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	dst+0(FP), R0
 	MOVD	a+8(FP), R1
 	MOVD	b+16(FP), R2
@@ -28,8 +28,8 @@ loop:
 	BNE	loop
 	RET
 
-// func OrNEON(dst, a, b *byte, n int)
-TEXT ·OrNEON(SB), NOSPLIT|NOFRAME, $0-32
+// func orNEON(dst, a, b *byte, n int)
+TEXT ·orNEON(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	dst+0(FP), R0
 	MOVD	a+8(FP), R1
 	MOVD	b+16(FP), R2
@@ -47,8 +47,8 @@ loop:
 	BNE	loop
 	RET
 
-// func XorNEON(dst, a, b *byte, n int)
-TEXT ·XorNEON(SB), NOSPLIT|NOFRAME, $0-32
+// func xorNEON(dst, a, b *byte, n int)
+TEXT ·xorNEON(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	dst+0(FP), R0
 	MOVD	a+8(FP), R1
 	MOVD	b+16(FP), R2
@@ -66,10 +66,10 @@ loop:
 	BNE	loop
 	RET
 
-// func TestNEON(p *byte, n int) bool
+// func testNEON(p *byte, n int) bool
 // ORs each block down to one register, then to one general register, and returns
 // at the first block with a bit set.
-TEXT ·TestNEON(SB), NOSPLIT|NOFRAME, $0-17
+TEXT ·testNEON(SB), NOSPLIT|NOFRAME, $0-17
 	MOVD	p+0(FP), R0
 	MOVD	n+8(FP), R1
 
@@ -92,11 +92,11 @@ found:
 	MOVB	R2, ret+16(FP)
 	RET
 
-// func PopcountNEON(p *byte, n int) int
+// func popcountNEON(p *byte, n int) int
 // VCNT counts bits per byte (at most 8). Summing a block's four registers gives at
 // most 32 per byte, so no byte counter can overflow; UADDLV then widens the block
 // to one 16-bit sum (at most 512), which is added to a 64-bit scalar in V8.
-TEXT ·PopcountNEON(SB), NOSPLIT|NOFRAME, $0-24
+TEXT ·popcountNEON(SB), NOSPLIT|NOFRAME, $0-24
 	MOVD	p+0(FP), R0
 	MOVD	n+8(FP), R1
 	VEOR	V8.B16, V8.B16, V8.B16
@@ -118,8 +118,8 @@ loop:
 	MOVD	R2, ret+16(FP)
 	RET
 
-// func And3NEON(dst, a, b, c *byte, n int)
-TEXT ·And3NEON(SB), NOSPLIT|NOFRAME, $0-40
+// func and3NEON(dst, a, b, c *byte, n int)
+TEXT ·and3NEON(SB), NOSPLIT|NOFRAME, $0-40
 	MOVD	dst+0(FP), R0
 	MOVD	a+8(FP), R1
 	MOVD	b+16(FP), R2
@@ -143,9 +143,9 @@ loop:
 	BNE	loop
 	RET
 
-// func OrAnd3NEON(dst, a, b, c *byte, n int)
+// func orAnd3NEON(dst, a, b, c *byte, n int)
 // dst is read through R0 and written through R5.
-TEXT ·OrAnd3NEON(SB), NOSPLIT|NOFRAME, $0-40
+TEXT ·orAnd3NEON(SB), NOSPLIT|NOFRAME, $0-40
 	MOVD	dst+0(FP), R0
 	MOVD	a+8(FP), R1
 	MOVD	b+16(FP), R2
@@ -175,9 +175,9 @@ loop:
 	BNE	loop
 	RET
 
-// func OrIntoNEON(dst, src *byte, n int)
+// func orIntoNEON(dst, src *byte, n int)
 // dst is read through R0 and written through R3.
-TEXT ·OrIntoNEON(SB), NOSPLIT|NOFRAME, $0-24
+TEXT ·orIntoNEON(SB), NOSPLIT|NOFRAME, $0-24
 	MOVD	dst+0(FP), R0
 	MOVD	src+8(FP), R1
 	MOVD	n+16(FP), R2
@@ -195,10 +195,10 @@ loop:
 	BNE	loop
 	RET
 
-// func AndIntoNEON(dst, src *byte, n int) bool
+// func andIntoNEON(dst, src *byte, n int) bool
 // dst is read through R0 and written through R3. The results are ORed into four
 // accumulators (V8-V11, one short dependency chain each) and folded once at the end.
-TEXT ·AndIntoNEON(SB), NOSPLIT|NOFRAME, $0-25
+TEXT ·andIntoNEON(SB), NOSPLIT|NOFRAME, $0-25
 	MOVD	dst+0(FP), R0
 	MOVD	src+8(FP), R1
 	MOVD	n+16(FP), R2

@@ -4,20 +4,22 @@
 
 package asm
 
-// BitmapAVX512 writes the bitmap of the n bytes at src (ceil(n/8) bytes, bit 7-t of
+// bitmapAVX512 writes the bitmap of the n bytes at src (ceil(n/8) bytes, bit 7-t of
 // byte j set when byte 8j+t is non-zero) to dst and returns the number of non-zero
 // bytes. n >= 1.
 //
 //go:noescape
-func BitmapAVX512(dst *byte, src *byte, n int) int
+func bitmapAVX512(dst *byte, src *byte, n int) int
 
-// PackAVX512 writes the non-zero bytes of the n bytes at src to dst, in order, and
-// returns their number. It writes nothing past them. n >= 1. It needs AVX512_VBMI2.
+// packAVX512 writes the non-zero bytes of the n bytes at src (n >= 1) to dst, in
+// order, and returns the bytes of src done and of dst written. It stops before a
+// 64-byte block (or the last, shorter one) whose non-zero bytes do not fit in
+// room bytes of dst, and writes nothing past them. It needs AVX512_VBMI2.
 //
 //go:noescape
-func PackAVX512(dst *byte, src *byte, n int) int
+func packAVX512(dst *byte, src *byte, n int, room int) (done int, written int)
 
-// ExpandAVX512 decodes the n bytes at dst (n >= 1) from their bitmap at bm
+// expandAVX512 decodes the n bytes at dst (n >= 1) from their bitmap at bm
 // (ceil(n/8) bytes) and the non-zero bytes at src, of which avail are there. It
 // returns the bytes of dst done and of src read, stopping before a 64-byte block
 // (or the last, shorter one) that needs more than avail bytes, would take a zero
@@ -26,24 +28,24 @@ func PackAVX512(dst *byte, src *byte, n int) int
 // It needs AVX512_VBMI2 and GFNI.
 //
 //go:noescape
-func ExpandAVX512(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
+func expandAVX512(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
 
-// BitmapAVX2 is BitmapAVX512 for AVX2.
+// bitmapAVX2 is bitmapAVX512 for AVX2.
 //
 //go:noescape
-func BitmapAVX2(dst *byte, src *byte, n int) int
+func bitmapAVX2(dst *byte, src *byte, n int) int
 
-// PackAVX2 writes the non-zero bytes of the n bytes at src to dst, in order, given
+// packAVX2 writes the non-zero bytes of the n bytes at src to dst, in order, given
 // the bitmap of src at bm. It returns the bytes of src done and of dst written. Each
 // 8 bytes are packed with one shuffle and stored whole, so it stops before a 64-byte
 // block whose stores could reach past room bytes of dst.
 //
 //go:noescape
-func PackAVX2(dst *byte, src *byte, bm *byte, n int, room int) (done int, written int)
+func packAVX2(dst *byte, src *byte, bm *byte, n int, room int) (done int, written int)
 
-// ExpandAVX2 is ExpandAVX512 for AVX2: a shuffle per bitmap byte places 8 bytes
+// expandAVX2 is expandAVX512 for AVX2: a shuffle per bitmap byte places 8 bytes
 // loaded from src. Loads never reach past avail: near the end they start at
 // avail-8 and the shuffle indexes shift. It stops at once when avail < 8.
 //
 //go:noescape
-func ExpandAVX2(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
+func expandAVX2(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)

@@ -527,9 +527,9 @@ DATA compress_expand_table<>+2032(SB)/8, $0x8006050403020100
 DATA compress_expand_table<>+2040(SB)/8, $0x0706050403020100
 GLOBL compress_expand_table<>(SB), RODATA|NOPTR, $2048
 
-// func BitmapAVX512(dst *byte, src *byte, n int) int
+// func bitmapAVX512(dst *byte, src *byte, n int) int
 // Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, POPCNT
-TEXT ·BitmapAVX512(SB), NOSPLIT, $0-32
+TEXT ·bitmapAVX512(SB), NOSPLIT, $0-32
 	MOVQ            dst+0(FP), AX
 	MOVQ            src+8(FP), CX
 	MOVQ            n+16(FP), DX
@@ -577,56 +577,67 @@ done:
 	MOVQ SI, ret+24(FP)
 	RET
 
-// func PackAVX512(dst *byte, src *byte, n int) int
+// func packAVX512(dst *byte, src *byte, n int, room int) (done int, written int)
 // Requires: AVX, AVX512BW, AVX512F, AVX512VBMI2, BMI2, POPCNT
-TEXT ·PackAVX512(SB), NOSPLIT, $0-32
+TEXT ·packAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ n+16(FP), DX
-	MOVQ $-1, BX
-	XORQ SI, SI
-	MOVQ DX, DI
-	ANDQ $-64, DI
+	MOVQ room+24(FP), BX
+	MOVQ CX, SI
+	MOVQ $-1, DI
+	XORQ R8, R8
+	MOVQ DX, R9
+	ANDQ $-64, R9
 	JZ   tail
-	ADDQ CX, DI
+	ADDQ CX, R9
 
 block:
 	VMOVDQU64     (CX), Z0
 	VPTESTMB      Z0, Z0, K1
+	KMOVQ         K1, R10
+	POPCNTQ       R10, R10
+	LEAQ          (R8)(R10*1), R11
+	CMPQ          R11, BX
+	JA            done
 	VPCOMPRESSB.Z Z0, K1, Z0
-	KMOVQ         K1, R8
-	POPCNTQ       R8, R8
-	BZHIQ         R8, BX, R9
-	KMOVQ         R9, K1
-	VMOVDQU8      Z0, K1, (AX)(SI*1)
-	ADDQ          R8, SI
+	BZHIQ         R10, DI, R10
+	KMOVQ         R10, K1
+	VMOVDQU8      Z0, K1, (AX)(R8*1)
+	MOVQ          R11, R8
 	ADDQ          $0x00000040, CX
-	CMPQ          CX, DI
+	CMPQ          CX, R9
 	JB            block
 
 tail:
 	ANDQ          $0x0000003f, DX
 	JZ            done
-	BZHIQ         DX, BX, DX
-	KMOVQ         DX, K1
+	BZHIQ         DX, DI, R9
+	KMOVQ         R9, K1
 	VMOVDQU8.Z    (CX), K1, Z0
 	VPTESTMB      Z0, Z0, K1
+	KMOVQ         K1, R9
+	POPCNTQ       R9, R9
+	LEAQ          (R8)(R9*1), R10
+	CMPQ          R10, BX
+	JA            done
 	VPCOMPRESSB.Z Z0, K1, Z0
-	KMOVQ         K1, CX
-	POPCNTQ       CX, CX
-	BZHIQ         CX, BX, DX
-	KMOVQ         DX, K1
-	VMOVDQU8      Z0, K1, (AX)(SI*1)
-	ADDQ          CX, SI
+	BZHIQ         R9, DI, BX
+	KMOVQ         BX, K1
+	VMOVDQU8      Z0, K1, (AX)(R8*1)
+	MOVQ          R10, R8
+	ADDQ          DX, CX
 
 done:
 	VZEROUPPER
-	MOVQ SI, ret+24(FP)
+	SUBQ SI, CX
+	MOVQ CX, done+32(FP)
+	MOVQ R8, written+40(FP)
 	RET
 
-// func ExpandAVX512(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
+// func expandAVX512(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
 // Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VBMI2, AVX512VL, BMI2, GFNI, POPCNT
-TEXT ·ExpandAVX512(SB), NOSPLIT, $0-56
+TEXT ·expandAVX512(SB), NOSPLIT, $0-56
 	MOVQ         dst+0(FP), AX
 	MOVQ         bm+8(FP), CX
 	MOVQ         src+16(FP), DX
@@ -705,9 +716,9 @@ stop:
 	MOVQ R9, read+48(FP)
 	RET
 
-// func BitmapAVX2(dst *byte, src *byte, n int) int
+// func bitmapAVX2(dst *byte, src *byte, n int) int
 // Requires: AVX, AVX2, POPCNT
-TEXT ·BitmapAVX2(SB), NOSPLIT, $0-32
+TEXT ·bitmapAVX2(SB), NOSPLIT, $0-32
 	MOVQ           dst+0(FP), AX
 	MOVQ           src+8(FP), CX
 	MOVQ           n+16(FP), DX
@@ -736,9 +747,9 @@ block:
 	MOVQ      BX, ret+24(FP)
 	RET
 
-// func PackAVX2(dst *byte, src *byte, bm *byte, n int, room int) (done int, written int)
+// func packAVX2(dst *byte, src *byte, bm *byte, n int, room int) (done int, written int)
 // Requires: AVX, POPCNT
-TEXT ·PackAVX2(SB), NOSPLIT, $0-56
+TEXT ·packAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ bm+16(FP), DX
@@ -822,9 +833,9 @@ stop:
 	MOVQ R9, written+48(FP)
 	RET
 
-// func ExpandAVX2(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
+// func expandAVX2(dst *byte, bm *byte, src *byte, n int, avail int) (done int, read int)
 // Requires: AVX, AVX2, CMOV, POPCNT
-TEXT ·ExpandAVX2(SB), NOSPLIT, $0-56
+TEXT ·expandAVX2(SB), NOSPLIT, $0-56
 	MOVQ  dst+0(FP), AX
 	MOVQ  bm+8(FP), CX
 	MOVQ  src+16(FP), DX

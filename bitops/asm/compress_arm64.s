@@ -9,11 +9,11 @@
 // MSB-first weights: lane t of each 8-byte group gets bit 7-t.
 #define WEIGHTS $0x0102040810204080
 
-// func BitmapNEON(dst, src *byte, n int) int
+// func bitmapNEON(dst, src *byte, n int) int
 // CMTST marks the non-zero bytes, the weights give each its bitmap bit, and three
 // pairwise additions sum each group of 8 into its bitmap byte: the block's 8
 // bitmap bytes come out in order.
-TEXT ·BitmapNEON(SB), NOSPLIT|NOFRAME, $0-32
+TEXT ·bitmapNEON(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	dst+0(FP), R0
 	MOVD	src+8(FP), R1
 	MOVD	n+16(FP), R2
@@ -57,8 +57,8 @@ block:
 	MOVBU	(R15)(R12), R14 \
 	ADD	R14, R11
 
-// func PackNEON(dst, src, bm *byte, n, room int, table *byte) (done, written int)
-TEXT ·PackNEON(SB), NOSPLIT|NOFRAME, $0-64
+// func packNEON(dst, src, bm *byte, n, room int, table *byte) (done, written int)
+TEXT ·packNEON(SB), NOSPLIT|NOFRAME, $0-64
 	MOVD	dst+0(FP), R0
 	MOVD	src+8(FP), R1
 	MOVD	bm+16(FP), R2
@@ -124,8 +124,8 @@ stop:
 	MOVBU	(R15)(R12), R14 \
 	ADD	R14, R11
 
-// func ExpandNEON(dst, bm, src *byte, n, avail int, table *byte) (done, read int)
-TEXT ·ExpandNEON(SB), NOSPLIT|NOFRAME, $0-64
+// func expandNEON(dst, bm, src *byte, n, avail int, table *byte) (done, read int)
+TEXT ·expandNEON(SB), NOSPLIT|NOFRAME, $0-64
 	MOVD	dst+0(FP), R0
 	MOVD	bm+8(FP), R1
 	MOVD	src+16(FP), R2

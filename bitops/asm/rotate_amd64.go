@@ -4,37 +4,37 @@
 
 package asm
 
-// Transpose8AVX512 rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
+// transpose8AVX512 rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
 // bloom k in mask 0x80>>k (bit i of a bloom is bit i%8 of its byte 255-i/8).
 // It needs AVX-512 F+BW, VBMI and GFNI.
 //
 //go:noescape
-func Transpose8AVX512(dst *[2048]byte, src *[8][256]byte)
+func transpose8AVX512(dst *[2048]byte, src *[8][256]byte)
 
-// Transpose8AVX2GFNI rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
+// transpose8AVX2GFNI rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
 // bloom k in mask 0x80>>k (bit i of a bloom is bit i%8 of its byte 255-i/8).
 // It needs AVX2 and GFNI (VEX-encoded).
 //
 //go:noescape
-func Transpose8AVX2GFNI(dst *[2048]byte, src *[8][256]byte)
+func transpose8AVX2GFNI(dst *[2048]byte, src *[8][256]byte)
 
-// Transpose8AVX2 rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
+// transpose8AVX2 rotates 8 blooms into 2048 bytes: dst[i] holds bit i of the blooms,
 // bloom k in mask 0x80>>k (bit i of a bloom is bit i%8 of its byte 255-i/8).
 // It needs AVX2; the bit transposes use VPMOVMSKB.
 //
 //go:noescape
-func Transpose8AVX2(dst *[2048]byte, src *[8][256]byte)
+func transpose8AVX2(dst *[2048]byte, src *[8][256]byte)
 
-// ScatterAVX512 writes words 8-byte words to each of 2048 vectors stride bytes apart:
+// scatterAVX512 writes words 8-byte words to each of 2048 vectors stride bytes apart:
 // byte g of vector i at dst is rows[g][i], for g < 8*words. words is 1 to 8.
 // It needs AVX-512 F+BW and VBMI.
 //
 //go:noescape
-func ScatterAVX512(dst *byte, stride int, rows *[64][2048]byte, words int)
+func scatterAVX512(dst *byte, stride int, rows *[64][2048]byte, words int)
 
-// ScatterAVX2 writes words 8-byte words to each of 2048 vectors stride bytes apart:
+// scatterAVX2 writes words 8-byte words to each of 2048 vectors stride bytes apart:
 // byte g of vector i at dst is rows[g][i], for g < 8*words. words is 1 to 8.
 // It needs AVX2.
 //
 //go:noescape
-func ScatterAVX2(dst *byte, stride int, rows *[64][2048]byte, words int)
+func scatterAVX2(dst *byte, stride int, rows *[64][2048]byte, words int)

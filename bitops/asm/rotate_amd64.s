@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func Transpose8AVX512(dst *[2048]byte, src *[8][256]byte)
+// func transpose8AVX512(dst *[2048]byte, src *[8][256]byte)
 // Requires: AVX, AVX512F, AVX512VBMI, GFNI
-TEXT ·Transpose8AVX512(SB), NOSPLIT, $0-16
+TEXT ·transpose8AVX512(SB), NOSPLIT, $0-16
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), CX
 	VPBROADCASTQ rotate_gfni_bits<>+0(SB), Z0
@@ -128,16 +128,16 @@ DATA rotate_t8z_3<>+48(SB)/8, $0x7775737137353331
 DATA rotate_t8z_3<>+56(SB)/8, $0x7f7d7b793f3d3b39
 GLOBL rotate_t8z_3<>(SB), RODATA|NOPTR, $64
 
-// func Transpose8AVX2GFNI(dst *[2048]byte, src *[8][256]byte)
+// func transpose8AVX2GFNI(dst *[2048]byte, src *[8][256]byte)
 // Requires: AVX, AVX2, GFNI
-TEXT ·Transpose8AVX2GFNI(SB), NOSPLIT, $0-16
+TEXT ·transpose8AVX2GFNI(SB), NOSPLIT, $0-16
 	MOVQ         dst+0(FP), AX
 	MOVQ         src+8(FP), CX
 	VPBROADCASTQ rotate_gfni_bits<>+0(SB), Y0
 	ADDQ         $0x00000700, AX
 	MOVQ         $0x00000008, DX
 
-Transpose8AVX2GFNI_loop:
+transpose8AVX2GFNI_loop:
 	VMOVDQU        (CX), Y1
 	VMOVDQU        256(CX), Y2
 	VMOVDQU        512(CX), Y3
@@ -205,13 +205,13 @@ Transpose8AVX2GFNI_loop:
 	ADDQ           $0x20, CX
 	SUBQ           $0x00000100, AX
 	DECQ           DX
-	JNZ            Transpose8AVX2GFNI_loop
+	JNZ            transpose8AVX2GFNI_loop
 	VZEROUPPER
 	RET
 
-// func Transpose8AVX2(dst *[2048]byte, src *[8][256]byte)
+// func transpose8AVX2(dst *[2048]byte, src *[8][256]byte)
 // Requires: AVX, AVX2
-TEXT ·Transpose8AVX2(SB), NOSPLIT, $0-16
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-16
 	MOVQ    dst+0(FP), AX
 	MOVQ    src+8(FP), CX
 	VMOVDQU rotate_shift_lo<>+0(SB), Y0
@@ -219,7 +219,7 @@ TEXT ·Transpose8AVX2(SB), NOSPLIT, $0-16
 	ADDQ    $0x00000700, AX
 	MOVQ    $0x00000008, DX
 
-Transpose8AVX2_loop:
+transpose8AVX2_loop:
 	VMOVDQU    (CX), Y2
 	VMOVDQU    256(CX), Y3
 	VMOVDQU    512(CX), Y4
@@ -511,7 +511,7 @@ Transpose8AVX2_loop:
 	ADDQ       $0x20, CX
 	SUBQ       $0x00000100, AX
 	DECQ       DX
-	JNZ        Transpose8AVX2_loop
+	JNZ        transpose8AVX2_loop
 	VZEROUPPER
 	RET
 
@@ -527,9 +527,9 @@ DATA rotate_shift_hi<>+16(SB)/8, $0x0000000000000001
 DATA rotate_shift_hi<>+24(SB)/8, $0x0000000000000000
 GLOBL rotate_shift_hi<>(SB), RODATA|NOPTR, $32
 
-// func ScatterAVX512(dst *byte, stride int, rows *[64][2048]byte, words int)
+// func scatterAVX512(dst *byte, stride int, rows *[64][2048]byte, words int)
 // Requires: AVX, AVX512F, AVX512VBMI
-TEXT ·ScatterAVX512(SB), $4160-32
+TEXT ·scatterAVX512(SB), $4160-32
 	MOVQ      dst+0(FP), AX
 	MOVQ      stride+8(FP), CX
 	MOVQ      rows+16(FP), DX
@@ -770,9 +770,9 @@ DATA rotate_scz2_3<>+48(SB)/8, $0x6f6d6b6967656361
 DATA rotate_scz2_3<>+56(SB)/8, $0x7f7d7b7977757371
 GLOBL rotate_scz2_3<>(SB), RODATA|NOPTR, $64
 
-// func ScatterAVX2(dst *byte, stride int, rows *[64][2048]byte, words int)
+// func scatterAVX2(dst *byte, stride int, rows *[64][2048]byte, words int)
 // Requires: AVX, AVX2, CMOV
-TEXT ·ScatterAVX2(SB), $2080-32
+TEXT ·scatterAVX2(SB), $2080-32
 	MOVQ    dst+0(FP), AX
 	MOVQ    stride+8(FP), CX
 	MOVQ    rows+16(FP), DX

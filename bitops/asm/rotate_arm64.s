@@ -13,7 +13,7 @@ DATA rotate_reverse<>+0(SB)/8, $0x08090a0b0c0d0e0f
 DATA rotate_reverse<>+8(SB)/8, $0x0001020304050607
 GLOBL rotate_reverse<>(SB), RODATA|NOPTR, $16
 
-// func Transpose8NEON(dst *[2048]byte, src *[8][256]byte)
+// func transpose8NEON(dst *[2048]byte, src *[8][256]byte)
 //
 // Each iteration takes bytes p..p+15 of the 8 blooms, bloom k into V(7-k) so
 // that bloom k lands in bit 7-k. The lanes are reversed (row bytes of higher
@@ -21,7 +21,7 @@ GLOBL rotate_reverse<>(SB), RODATA|NOPTR, $16
 // the 8 registers by three swap-move steps (VSLI/VSRI for nibbles, shifts and
 // VBIT/VBIF for bit pairs and bits), and the 8 results are byte-interleaved by
 // VZIP1/VZIP2 and VST4 into the 128 row bytes of the 16 positions.
-TEXT ·Transpose8NEON(SB), NOSPLIT|NOFRAME, $0-16
+TEXT ·transpose8NEON(SB), NOSPLIT|NOFRAME, $0-16
 	MOVD	dst+0(FP), R0
 	MOVD	src+8(FP), R1
 	MOVD	$rotate_reverse<>(SB), R2
@@ -109,12 +109,12 @@ loop:
 	BNE	loop
 	RET
 
-// func ScatterNEON(dst *byte, stride int, rows *[64][2048]byte, words int)
+// func scatterNEON(dst *byte, stride int, rows *[64][2048]byte, words int)
 //
 // Each inner iteration takes 16 bytes (16 vectors) of 8 rows, byte-interleaves
 // them with three VZIP1/VZIP2 stages so that each 64-bit lane holds one vector's
 // 8 bytes, and stores the 16 words stride bytes apart.
-TEXT ·ScatterNEON(SB), NOSPLIT|NOFRAME, $0-32
+TEXT ·scatterNEON(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD	dst+0(FP), R0
 	MOVD	stride+8(FP), R1
 	MOVD	rows+16(FP), R2

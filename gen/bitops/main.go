@@ -21,9 +21,9 @@ func main() {
 	ConstraintExpr("!purego,!noasm")
 
 	for _, w := range []width{avx512, avx2} {
-		binary(w, "And", "dst = a & b", and)
-		binary(w, "Or", "dst = a | b", or)
-		binary(w, "Xor", "dst = a ^ b", xor)
+		binary(w, "and", "dst = a & b", and)
+		binary(w, "or", "dst = a | b", or)
+		binary(w, "xor", "dst = a ^ b", xor)
 		test(w)
 		and3(w)
 		orAnd3(w)
@@ -146,21 +146,24 @@ func zero(w width) reg.Register {
 	return x
 }
 
-// nonZero sets the flags so that JNZ/SETNE mean "x has a set bit".
+// nonZero sets the flags so that JNZ/SETNE mean "x has a set bit". On AVX-512 it
+// tests the mask with KORTESTW (AVX512F), not KORTESTB (AVX512DQ): VPTESTMQ sets
+// the low 8 bits of k and clears the rest, so both see the same bits, and the
+// AVX-512 level need not require DQ.
 func nonZero(w width, x reg.Register) {
 	if w.regs == 1 {
 		k := K()
 		VPTESTMQ(x, x, k)
-		KORTESTB(k, k)
+		KORTESTW(k, k)
 	} else {
 		VPTEST(x, x)
 	}
 }
 
 func test(w width) {
-	TEXT("Test"+w.name, NOSPLIT, "func(p *byte, n int) bool")
+	TEXT("test"+w.name, NOSPLIT, "func(p *byte, n int) bool")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("Test%s reports whether any of n bytes at p is non-zero, n a positive multiple of 64.", w.name))
+	Doc(fmt.Sprintf("test%s reports whether any of n bytes at p is non-zero, n a positive multiple of 64.", w.name))
 	p := Load(Param("p"), GP64())
 	n := Load(Param("n"), GP64())
 	// Two accumulators halve the OR dependency chain.
@@ -192,7 +195,7 @@ func or2(w width, y, x reg.Register) {
 }
 
 func and3(w width) {
-	p, n := kernel(w, "And3", "func(dst, a, b, c *byte, n int)", "dst = a & b & c", "dst", "a", "b", "c")
+	p, n := kernel(w, "and3", "func(dst, a, b, c *byte, n int)", "dst = a & b & c", "dst", "a", "b", "c")
 	dst, a, b, c := p[0], p[1], p[2], p[3]
 	blocks(w, p, n, func(off int) {
 		x := w.vec()
@@ -212,7 +215,7 @@ func and3(w width) {
 }
 
 func orAnd3(w width) {
-	p, n := kernel(w, "OrAnd3", "func(dst, a, b, c *byte, n int)", "dst |= a & b & c", "dst", "a", "b", "c")
+	p, n := kernel(w, "orAnd3", "func(dst, a, b, c *byte, n int)", "dst |= a & b & c", "dst", "a", "b", "c")
 	dst, a, b, c := p[0], p[1], p[2], p[3]
 	blocks(w, p, n, func(off int) {
 		x, y := w.vec(), w.vec()
@@ -232,7 +235,7 @@ func orAnd3(w width) {
 }
 
 func orInto(w width) {
-	p, n := kernel(w, "OrInto", "func(dst, src *byte, n int)", "dst |= src", "dst", "src")
+	p, n := kernel(w, "orInto", "func(dst, src *byte, n int)", "dst |= src", "dst", "src")
 	dst, src := p[0], p[1]
 	blocks(w, p, n, func(off int) {
 		x := w.vec()
@@ -245,9 +248,9 @@ func orInto(w width) {
 }
 
 func andInto(w width) {
-	TEXT("AndInto"+w.name, NOSPLIT, "func(dst, src *byte, n int) bool")
+	TEXT("andInto"+w.name, NOSPLIT, "func(dst, src *byte, n int) bool")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("AndInto%s sets dst &= src over n bytes, n a positive multiple of 64,", w.name),
+	Doc(fmt.Sprintf("andInto%s sets dst &= src over n bytes, n a positive multiple of 64,", w.name),
 		"and reports whether any bit of dst is left set.")
 	p := []reg.Register{Load(Param("dst"), GP64()), Load(Param("src"), GP64())}
 	n := Load(Param("n"), GP64())
@@ -272,9 +275,9 @@ func andInto(w width) {
 // popcountAVX512 adds VPOPCNTQ counts into eight 64-bit lanes (needs AVX512_VPOPCNTDQ).
 func popcountAVX512() {
 	w := avx512
-	TEXT("PopcountAVX512", NOSPLIT, "func(p *byte, n int) int")
+	TEXT("popcountAVX512", NOSPLIT, "func(p *byte, n int) int")
 	Pragma("noescape")
-	Doc("PopcountAVX512 counts the set bits of n bytes at p, n a positive multiple of 64.",
+	Doc("popcountAVX512 counts the set bits of n bytes at p, n a positive multiple of 64.",
 		"It needs AVX512_VPOPCNTDQ.")
 	p := Load(Param("p"), GP64())
 	n := Load(Param("n"), GP64())
@@ -313,9 +316,9 @@ func sumLanes(y, z reg.Register) {
 // looks up the bit count of each nibble, VPSADBW sums the bytes into 64-bit lanes.
 func popcountAVX2() {
 	w := avx2
-	TEXT("PopcountAVX2", NOSPLIT, "func(p *byte, n int) int")
+	TEXT("popcountAVX2", NOSPLIT, "func(p *byte, n int) int")
 	Pragma("noescape")
-	Doc("PopcountAVX2 counts the set bits of n bytes at p, n a positive multiple of 64.")
+	Doc("popcountAVX2 counts the set bits of n bytes at p, n a positive multiple of 64.")
 	p := Load(Param("p"), GP64())
 	n := Load(Param("n"), GP64())
 	lut := GLOBL("popcount_nibbles", RODATA|NOPTR)

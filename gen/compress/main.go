@@ -105,9 +105,9 @@ func tailMask(bits, ones reg.Register, k reg.Register) {
 }
 
 func bitmapAVX512() {
-	TEXT("BitmapAVX512", NOSPLIT, "func(dst, src *byte, n int) int")
+	TEXT("bitmapAVX512", NOSPLIT, "func(dst, src *byte, n int) int")
 	Pragma("noescape")
-	Doc("BitmapAVX512 writes the bitmap of the n bytes at src (ceil(n/8) bytes, bit 7-t of",
+	Doc("bitmapAVX512 writes the bitmap of the n bytes at src (ceil(n/8) bytes, bit 7-t of",
 		"byte j set when byte 8j+t is non-zero) to dst and returns the number of non-zero",
 		"bytes. n >= 1.")
 	dst, src, n := Load(Param("dst"), GP64()), Load(Param("src"), GP64()), Load(Param("n"), GP64())
@@ -157,12 +157,16 @@ func bitmapAVX512() {
 }
 
 func packAVX512() {
-	TEXT("PackAVX512", NOSPLIT, "func(dst, src *byte, n int) int")
+	TEXT("packAVX512", NOSPLIT, "func(dst, src *byte, n, room int) (done, written int)")
 	Pragma("noescape")
-	Doc("PackAVX512 writes the non-zero bytes of the n bytes at src to dst, in order, and",
-		"returns their number. It writes nothing past them. n >= 1. It needs AVX512_VBMI2.")
+	Doc("packAVX512 writes the non-zero bytes of the n bytes at src (n >= 1) to dst, in",
+		"order, and returns the bytes of src done and of dst written. It stops before a",
+		"64-byte block (or the last, shorter one) whose non-zero bytes do not fit in",
+		"room bytes of dst, and writes nothing past them. It needs AVX512_VBMI2.")
 	dst, src, n := Load(Param("dst"), GP64()), Load(Param("src"), GP64()), Load(Param("n"), GP64())
-	ones, w, whole := GP64(), GP64(), GP64()
+	room := Load(Param("room"), GP64())
+	start, ones, w, whole := GP64(), GP64(), GP64(), GP64()
+	MOVQ(src, start)
 	MOVQ(I64(-1), ones)
 	XORQ(w, w)
 	MOVQ(n, whole)
@@ -171,16 +175,20 @@ func packAVX512() {
 	ADDQ(src, whole)
 	x := ZMM()
 	// The register form of VPCOMPRESSB and a masked store: the memory form is slow
-	// on Zen 4.
+	// on Zen 4. A block whose bytes would pass room ends the kernel before its
+	// store, with src still at the block.
 	pack := func() {
-		packed, k, kw, m, c := ZMM(), K(), K(), GP64(), GP64()
+		packed, k, kw, m, c, end := ZMM(), K(), K(), GP64(), GP64(), GP64()
 		VPTESTMB(x, x, k)
-		VPCOMPRESSB_Z(x, k, packed)
 		KMOVQ(k, m)
 		POPCNTQ(m, c)
+		LEAQ(at(w, c), end)
+		CMPQ(end, room)
+		JA(LabelRef("done"))
+		VPCOMPRESSB_Z(x, k, packed)
 		tailMask(c, ones, kw)
 		VMOVDQU8(packed, kw, at(dst, w))
-		ADDQ(c, w)
+		MOVQ(end, w)
 	}
 	Label("block")
 	VMOVDQU64(mem(src, 0), x)
@@ -196,16 +204,19 @@ func packAVX512() {
 	tailMask(n, ones, kIn)
 	VMOVDQU8_Z(mem(src, 0), kIn, x)
 	pack()
+	ADDQ(n, src)
 	Label("done")
 	VZEROUPPER()
-	Store(w, ReturnIndex(0))
+	SUBQ(start, src)
+	Store(src, ReturnIndex(0))
+	Store(w, ReturnIndex(1))
 	RET()
 }
 
 func expandAVX512() {
-	TEXT("ExpandAVX512", NOSPLIT, "func(dst, bm, src *byte, n, avail int) (done, read int)")
+	TEXT("expandAVX512", NOSPLIT, "func(dst, bm, src *byte, n, avail int) (done, read int)")
 	Pragma("noescape")
-	Doc("ExpandAVX512 decodes the n bytes at dst (n >= 1) from their bitmap at bm",
+	Doc("expandAVX512 decodes the n bytes at dst (n >= 1) from their bitmap at bm",
 		"(ceil(n/8) bytes) and the non-zero bytes at src, of which avail are there. It",
 		"returns the bytes of dst done and of src read, stopping before a 64-byte block",
 		"(or the last, shorter one) that needs more than avail bytes, would take a zero",
@@ -285,9 +296,9 @@ func expandAVX512() {
 }
 
 func bitmapAVX2() {
-	TEXT("BitmapAVX2", NOSPLIT, "func(dst, src *byte, n int) int")
+	TEXT("bitmapAVX2", NOSPLIT, "func(dst, src *byte, n int) int")
 	Pragma("noescape")
-	Doc("BitmapAVX2 is BitmapAVX512 for AVX2.")
+	Doc("bitmapAVX2 is bitmapAVX512 for AVX2.")
 	dst, src, n := Load(Param("dst"), GP64()), Load(Param("src"), GP64()), Load(Param("n"), GP64())
 	rev, zero := YMM(), YMM()
 	VBROADCASTI128(revBytes, rev)
@@ -315,9 +326,9 @@ func bitmapAVX2() {
 }
 
 func packAVX2() {
-	TEXT("PackAVX2", NOSPLIT, "func(dst, src, bm *byte, n, room int) (done, written int)")
+	TEXT("packAVX2", NOSPLIT, "func(dst, src, bm *byte, n, room int) (done, written int)")
 	Pragma("noescape")
-	Doc("PackAVX2 writes the non-zero bytes of the n bytes at src to dst, in order, given",
+	Doc("packAVX2 writes the non-zero bytes of the n bytes at src to dst, in order, given",
 		"the bitmap of src at bm. It returns the bytes of src done and of dst written. Each",
 		"8 bytes are packed with one shuffle and stored whole, so it stops before a 64-byte",
 		"block whose stores could reach past room bytes of dst.")
@@ -357,9 +368,9 @@ func packAVX2() {
 }
 
 func expandAVX2() {
-	TEXT("ExpandAVX2", NOSPLIT, "func(dst, bm, src *byte, n, avail int) (done, read int)")
+	TEXT("expandAVX2", NOSPLIT, "func(dst, bm, src *byte, n, avail int) (done, read int)")
 	Pragma("noescape")
-	Doc("ExpandAVX2 is ExpandAVX512 for AVX2: a shuffle per bitmap byte places 8 bytes",
+	Doc("expandAVX2 is expandAVX512 for AVX2: a shuffle per bitmap byte places 8 bytes",
 		"loaded from src. Loads never reach past avail: near the end they start at",
 		"avail-8 and the shuffle indexes shift. It stops at once when avail < 8.")
 	dst, bm, src := Load(Param("dst"), GP64()), Load(Param("bm"), GP64()), Load(Param("src"), GP64())
@@ -399,7 +410,7 @@ func expandAVX2() {
 	RET()
 }
 
-// block decodes one 64-byte block for ExpandAVX2, eight bytes per bitmap byte, and
+// block decodes one 64-byte block for expandAVX2, eight bytes per bitmap byte, and
 // stores it only if every byte it took from src is non-zero. With nearEnd the
 // loads start at min(p, last) and the shuffle indexes shift by the difference.
 func block(dst, bm, src, table, read, last, zero reg.Register, nearEnd bool) {

@@ -62,9 +62,9 @@ func transpose8Doc(name, how string) {
 // transpose8AVX512 handles 64 bloom bytes per iteration: eight ZMM loads, a
 // three-stage VPERMT2B network to the lane layout, VGF2P8AFFINEQB, eight stores.
 func transpose8AVX512() {
-	TEXT("Transpose8AVX512", NOSPLIT, "func(dst *[2048]byte, src *[8][256]byte)")
+	TEXT("transpose8AVX512", NOSPLIT, "func(dst *[2048]byte, src *[8][256]byte)")
 	Pragma("noescape")
-	transpose8Doc("Transpose8AVX512", "It needs AVX-512 F+BW, VBMI and GFNI.")
+	transpose8Doc("transpose8AVX512", "It needs AVX-512 F+BW, VBMI and GFNI.")
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("src"), GP64())
 	bits := ZMM()
@@ -147,7 +147,7 @@ func interleave8(x [8]reg.Register, rev bool) [8]reg.Register {
 // (VEX-encoded, so AVX2 machines with GFNI run it) or VPMOVMSKB of the lane
 // broadcast and shifted so that each byte's top bit is the wanted bit.
 func transpose8AVX2(gfni bool) {
-	name := "Transpose8AVX2"
+	name := "transpose8AVX2"
 	how := "It needs AVX2; the bit transposes use VPMOVMSKB."
 	if gfni {
 		name += "GFNI"
@@ -227,9 +227,9 @@ func scatterDoc(name, how string) {
 // each 8 vectors, eight of those registers and a second network give each
 // register one vector's 64 bytes, stored whole (masked to words 8-byte words).
 func scatterAVX512() {
-	TEXT("ScatterAVX512", 0, "func(dst *byte, stride int, rows *[64][2048]byte, words int)")
+	TEXT("scatterAVX512", 0, "func(dst *byte, stride int, rows *[64][2048]byte, words int)")
 	Pragma("noescape")
-	scatterDoc("ScatterAVX512", "It needs AVX-512 F+BW and VBMI.")
+	scatterDoc("scatterAVX512", "It needs AVX-512 F+BW and VBMI.")
 	dst := Load(Param("dst"), GP64())
 	stride := Load(Param("stride"), GP64())
 	rows := Load(Param("rows"), GP64())
@@ -332,9 +332,9 @@ func scatterAVX512() {
 // lanes so that VPUNPCKLQDQ/VPUNPCKHQDQ make each vector's 32 bytes, stored
 // whole (VPMASKMOVQ when words is not 8).
 func scatterAVX2() {
-	TEXT("ScatterAVX2", 0, "func(dst *byte, stride int, rows *[64][2048]byte, words int)")
+	TEXT("scatterAVX2", 0, "func(dst *byte, stride int, rows *[64][2048]byte, words int)")
 	Pragma("noescape")
-	scatterDoc("ScatterAVX2", "It needs AVX2.")
+	scatterDoc("scatterAVX2", "It needs AVX2.")
 	dst := Load(Param("dst"), GP64())
 	stride := Load(Param("stride"), GP64())
 	rows := Load(Param("rows"), GP64())
