@@ -41,9 +41,6 @@ const (
 	// ringChunks hot chunks are kept before the writer reuses one; a reader still
 	// on a reused chunk reads the chunk's rotated words instead.
 	ringChunks = 4
-	// maxLiveSectionSize bounds a Live's section so that its memory stays
-	// reasonable: 256 MiB per section at the bound (go-ethereum's is 4096).
-	maxLiveSectionSize = 1 << 20
 )
 
 // Live is the live head index: the rotated vectors of the sections not yet on
@@ -127,8 +124,8 @@ func (c *chunk) bytes() *[chunkBlocks][bloomByteCount]byte {
 // NewLive returns an empty live index for sections of sectionSize blocks (a
 // positive multiple of 8, as the matcher's).
 func NewLive(sectionSize uint64) (*Live, error) {
-	if sectionSize == 0 || sectionSize%8 != 0 || sectionSize > maxLiveSectionSize {
-		return nil, fmt.Errorf("index: live section size %d is not a positive multiple of 8 up to %d", sectionSize, uint64(maxLiveSectionSize))
+	if err := checkSectionSize(sectionSize); err != nil {
+		return nil, err
 	}
 	vecBytes := int(sectionSize / 8)
 	return &Live{

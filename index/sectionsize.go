@@ -2,16 +2,18 @@ package index
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
-// checkSectionSize reports a section size the index cannot have: the vectors
-// are sectionSize/8 bytes, so it must be a positive multiple of 8, with vectors
-// Go can allocate and block numbers that fit in a uint64 for at least one
-// section. Writer also gets rotate.NewGenerator's bound on the section's matrix.
+// checkSectionSize reports a section size the index cannot have: a positive
+// multiple of 8 (vectors are sectionSize/8 bytes) and at most
+// matcher.MaxSectionSize, the bound the Generator and the Matcher share, which
+// keeps every size in a 32-bit int and a Live's memory bounded.
 func checkSectionSize(sectionSize uint64) error {
-	if sectionSize == 0 || sectionSize%8 != 0 || sectionSize/8 > math.MaxInt32 {
-		return fmt.Errorf("index: section size %d is not a positive multiple of 8 up to %d", sectionSize, uint64(math.MaxInt32)*8)
+	if sectionSize == 0 || sectionSize%8 != 0 || sectionSize > matcher.MaxSectionSize {
+		return fmt.Errorf("index: section size %d is not a positive multiple of 8 up to %d: %w",
+			sectionSize, uint64(matcher.MaxSectionSize), matcher.ErrSectionSize)
 	}
 	return nil
 }
