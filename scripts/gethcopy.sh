@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds a copy of go-ethereum v1.14.13 (or libevm, the fork under coreth and
+# subnet-evm) from the Go module cache with its core/bloombits and
+# common/bitutil imports swapped for bloomsimd's, then builds, vets and tests it
+# and runs bloomsimd's end-to-end test inside its eth/filters.
+#
+#   scripts/gethcopy.sh          copy, swap, build, vet, test (make test-geth)
+#   scripts/gethcopy.sh bench    copy, swap, then the eth_getLogs benchmark
+#   scripts/gethcopy.sh libevm   the same swap, build, vet and tests on libevm
+#
+# The swap, as an embedder makes it:
+#   github.com/ethereum/go-ethereum/core/bloombits  -> bloombits "github.com/bloomsimd/bloomsimd/matcher"
+#                                                      (bloombits ".../rotate" in core/bloom_indexer.go)
+#   github.com/ethereum/go-ethereum/common/bitutil  -> bitutil "github.com/bloomsimd/bloomsimd/bitops"
+# go.mod gets a require and a replace pointing at this repository.
+#
+# The copy also keeps go-ethereum as shipped for comparison: core/bloombits and
+# common/bitutil stay in the tree, and eth/filters is copied unswapped to
+# eth/filtersgeth. Files added to the copy live in testdata/geth/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-test}
+GO=${GO:-go}
+export GOFLAGS=-mod=mod
+
+case $MODE in
+test | bench)
+	MOD=github.com/ethereum/go-ethereum
+	VERSION=v1.14.13
+	OUT=$ROOT/.tmp/geth
+	;;
+libevm)
+	MOD=github.com/ava-labs/libevm
+	VERSION=v1.13.14-0.4.0.rc.2
+	OUT=$ROOT/.tmp/libevm
+	;;
+*)
+	echo "usage: $0 [test|bench|libevm]" >&2
+	exit 2
+	;;
+esac
+
+step() { printf '\n== %s (%ds)\n' "$*" "$SECONDS"; }
+
+step "copy $MOD@$VERSION from the module cache to ${OUT#"$ROOT"/}"
+SRC=$(cd "$ROOT" && $GO mod download -json "$MOD@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$SRC" ] || { echo "module directory of $MOD@$VERSION not found" >&2; exit 1; }
+rm -rf "$OUT"
+mkdir -p "$(dirname "$OUT")"
+cp -r "$SRC" "$OUT"
+chmod -R u+w "$OUT"
+cd "$OUT"
+
+# The module path inside the copy (libevm keeps go-ethereum's import paths).
+GMOD=$(sed -n 's/^module //p' go.mod)
+
+step "keep go-ethereum's eth/filters unswapped as eth/filtersgeth"
+mkdir -p eth/filtersgeth
+for f in eth/filters/*.go; do
+	case $f in *_test.go) continue ;; esac
+	cp "$f" eth/filtersgeth/
+done
+
+step "swap core/bloombits and common/bitutil for bloomsimd"
+BLOOMBITS="\"$GMOD/core/bloombits\""
+BITUTIL="\"$GMOD/common/bitutil\""
+users=$(grep -rlE --include='*.go' "$BLOOMBITS|$BITUTIL" . |
+	grep -vE '^\./(core/bloombits|common/bitutil|eth/filtersgeth)/' | sort)
+for f in $users; do
+	if [ "$f" = ./core/bloom_indexer.go ]; then
+		sed -i "s#$BLOOMBITS#bloombits \"github.com/bloomsimd/bloomsimd/rotate\"#" "$f"
+	else
+		sed -i "s#$BLOOMBITS#bloombits \"github.com/bloomsimd/bloomsimd/matcher\"#" "$f"
+	fi
+	sed -i "s#$BITUTIL#bitutil \"github.com/bloomsimd/bloomsimd/bitops\"#" "$f"
+	gofmt -w "$f"
+	echo "swapped ${f#./}"
+done
+$GO mod edit -require=github.com/bloomsimd/bloomsimd@v0.0.0 -replace="github.com/bloomsimd/bloomsimd=$ROOT"
