@@ -110,11 +110,21 @@ func e2eRemoveOnInterrupt(dir string) (stop func()) {
 }
 
 // BenchmarkEndToEnd times one log query's bloom stage over the Pebble chain
-// database, per query (ns/op) and as sections/s: go-ethereum's Matcher served as
-// a node serves it, our Matcher through the same Multiplex servers, and our Scan
-// over the Pebble Source. go-ethereum has no Scan: its api=scan rows repeat its
-// Multiplex query as the baseline the Scan rows are compared with. Every query's
-// block list is checked against go-ethereum's before it is timed.
+// database, per query (ns/op) and as sections/s, with its candidate blocks (the
+// blocks the bloom stage returns) as a metric:
+//   - api=multiplex: go-ethereum's Matcher served as a node serves it
+//     (eth/bloombits.go: a point lookup per vector), and our Matcher through
+//     the same servers;
+//   - api=dropin: a node with our matcher swapped in and its bloom servers
+//     replaced by matcher.ServeRetrievals over the iterator-backed Source; the
+//     impl=geth rows repeat go-ethereum's api=multiplex query as the baseline,
+//     and impl=sendfloor sends the candidates through the results channel
+//     (ResultsBuffer) to a reader and does nothing else: the floor any
+//     Matcher-API path pays, one channel send per candidate;
+//   - api=scan: our Scan over the Source (go-ethereum's rows repeat its
+//     Multiplex query).
+//
+// Every query's block list is checked against go-ethereum's before it is timed.
 func BenchmarkEndToEnd(b *testing.B) {
 	var bc e2eBenchChain
 	b.Cleanup(bc.close)
@@ -131,14 +141,32 @@ func BenchmarkEndToEnd(b *testing.B) {
 		name            string
 		first, sections uint64 // the last 10 sections: the recent history a node serves most
 	}{{"full", 0, n}, {"10sections", n - 10, 10}}
-	type query func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error)
-	geth := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	// A query appends the blocks of begin..end matching filter to dst; want is
+	// go-ethereum's answer.
+	type query func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, want, dst []uint64) ([]uint64, error)
+	geth := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, _, dst []uint64) ([]uint64, error) {
 		return c.chain.GethQuery(ctx, filter, begin, end, dst)
 	}
-	multiplex := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	multiplex := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, _, dst []uint64) ([]uint64, error) {
 		return c.chain.OurMultiplexQuery(ctx, filter, begin, end, dst)
 	}
-	scan := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	dropin := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, _, dst []uint64) ([]uint64, error) {
+		return c.chain.DropInQuery(ctx, c.src, filter, begin, end, dst)
+	}
+	sendFloor := func(_ *e2eBenchChain, _ context.Context, _ [][][]byte, _, _ uint64, want, dst []uint64) ([]uint64, error) {
+		results := make(chan uint64, e2e.ResultsBuffer)
+		go func() {
+			for _, block := range want {
+				results <- block
+			}
+			close(results)
+		}()
+		for block := range results {
+			dst = append(dst, block)
+		}
+		return dst, nil
+	}
+	scan := func(c *e2eBenchChain, ctx context.Context, filter [][][]byte, begin, end uint64, _, dst []uint64) ([]uint64, error) {
 		return e2e.OurScanQuery(ctx, c.src, filter, begin, end, dst)
 	}
 	run := func(impl, api string, q query) {
@@ -156,7 +184,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 						}
 						c.want[name] = want
 					}
-					got, err := q(c, ctx, f.Clauses, begin, end, nil)
+					got, err := q(c, ctx, f.Clauses, begin, end, want, nil)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -166,18 +194,20 @@ func BenchmarkEndToEnd(b *testing.B) {
 					b.ReportAllocs()
 					b.ResetTimer()
 					for range b.N {
-						if got, err = q(c, ctx, f.Clauses, begin, end, got[:0]); err != nil {
+						if got, err = q(c, ctx, f.Clauses, begin, end, want, got[:0]); err != nil {
 							b.Fatal(err)
 						}
 					}
 					b.StopTimer()
 					b.ReportMetric(float64(r.sections)*float64(b.N)/b.Elapsed().Seconds(), "sections/s")
-					b.ReportMetric(float64(len(want)), "matches")
+					b.ReportMetric(float64(len(want)), "candidates")
 				})
 			}
 		}
 	}
 	run("geth", "multiplex", geth)
+	run("geth", "dropin", geth)
+	run("sendfloor", "dropin", sendFloor)
 	run("geth", "scan", geth)
 	for _, impl := range bitops.Implementations() {
 		restore, err := bitops.SetImplementation(impl)
@@ -185,6 +215,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.Fatal(err)
 		}
 		run(impl, "multiplex", multiplex)
+		run(impl, "dropin", dropin)
 		run(impl, "scan", scan)
 		restore()
 	}

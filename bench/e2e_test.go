@@ -126,9 +126,10 @@ func e2eShort(b []byte) []byte {
 }
 
 // TestE2EQueries runs the same log queries through go-ethereum's Matcher served
-// as a node serves it, our Matcher on the same servers, and our Scan over the
-// Pebble Source, on a chain indexed by go-ethereum's ChainIndexer: the block
-// lists must be identical.
+// as a node serves it, our Matcher on the same servers, our Scan over the Pebble
+// Source, our Matcher on matcher.ServeRetrievals over that Source (the drop-in
+// path) and go-ethereum's Matcher on ServeRetrievals, on a chain indexed by
+// go-ethereum's ChainIndexer: the block lists must be identical.
 func TestE2EQueries(t *testing.T) {
 	n := e2eTestSections()
 	chain, err := e2e.Build(e2e.Options{Sections: n, EmptySections: e2eEmpty, Headers: true, Indexer: e2e.GethChainIndexer})
@@ -169,19 +170,39 @@ func TestE2EQueries(t *testing.T) {
 			if r.name == "full" {
 				t.Logf("filter %s: %d matching blocks of %d", f.Name, len(want), last+1)
 			}
+			if f.Name == "sparse" {
+				e2eSameBlocks(t, "go-ethereum's sparse/"+r.name+" against the planted blocks", want, nil, e2ePlanted(r.begin, r.end))
+			}
 			for _, impl := range bitops.Implementations() {
 				restore, err := bitops.SetImplementation(impl)
 				if err != nil {
 					t.Fatal(err)
 				}
+				name := fmt.Sprintf("filter=%s/range=%s", f.Name, r.name)
 				got, err := chain.OurMultiplexQuery(ctx, f.Clauses, r.begin, r.end, nil)
-				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=multiplex/filter=%s/range=%s", impl, f.Name, r.name), got, err, want)
+				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=multiplex/%s", impl, name), got, err, want)
 				got, err = e2e.OurScanQuery(ctx, src, f.Clauses, r.begin, r.end, nil)
-				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=scan/filter=%s/range=%s", impl, f.Name, r.name), got, err, want)
+				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=scan/%s", impl, name), got, err, want)
+				got, err = chain.DropInQuery(ctx, src, f.Clauses, r.begin, r.end, nil)
+				e2eSameBlocks(t, fmt.Sprintf("impl=%s/api=dropin/%s", impl, name), got, err, want)
+				got, err = chain.GethOnOurServerQuery(ctx, src, f.Clauses, r.begin, r.end, nil)
+				e2eSameBlocks(t, fmt.Sprintf("impl=%s/go-ethereum's Matcher on ServeRetrievals/%s", impl, name), got, err, want)
 				restore()
 			}
 		}
 	}
+}
+
+// e2ePlanted returns the blocks of begin..end where the chain holds the sparse
+// filter's bits.
+func e2ePlanted(begin, end uint64) []uint64 {
+	var out []uint64
+	for n := begin; n <= end; n++ {
+		if e2e.Planted(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func e2eSameBlocks(t *testing.T, what string, got []uint64, err error, want []uint64) {
@@ -270,6 +291,16 @@ func TestE2ESource(t *testing.T) {
 	}
 	if _, err := chain.OurMultiplexQuery(ctx, f.Clauses, 0, uint64(end), nil); err == nil {
 		t.Error("our Multiplex query with a missing vector: no error")
+	}
+	// The retrieval server answers with task.Error, which ends either Matcher's
+	// session with it.
+	_, err = chain.DropInQuery(ctx, src, f.Clauses, 0, uint64(end), nil)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("bit %d, section 1", bit)) {
+		t.Errorf("drop-in query with a missing vector: error %v, want one naming bit %d, section 1", err, bit)
+	}
+	if _, err := chain.GethOnOurServerQuery(ctx, src, f.Clauses, 0, uint64(end), nil); err == nil ||
+		!strings.Contains(err.Error(), fmt.Sprintf("bit %d, section 1", bit)) {
+		t.Errorf("go-ethereum's query on ServeRetrievals with a missing vector: error %v, want one naming bit %d, section 1", err, bit)
 	}
 	// Sections before the missing one still scan.
 	got, err = e2e.OurScanQuery(ctx, src, f.Clauses, 0, e2e.SectionSize-1, nil)

@@ -89,12 +89,20 @@ type Chain struct {
 }
 
 // bloom returns the bloom of block n: all-zero in the first empty blocks, then
-// the real blooms tiled cyclically.
+// the real blooms tiled cyclically; with the sparse filter's bits added in the
+// Planted blocks.
 func bloom(all [][256]byte, empty, n uint64) types.Bloom {
-	if n < empty {
-		return types.Bloom{}
+	var b types.Bloom
+	if n >= empty {
+		b = all[n%uint64(len(all))]
 	}
-	return all[n%uint64(len(all))]
+	if Planted(n) {
+		SparseFilter(all)
+		for i := range b {
+			b[i] |= sparse.bloom[i]
+		}
+	}
+	return b
 }
 
 // newHeader returns the minimal header of block n: parent link, number, bloom.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -22,7 +23,8 @@ var (
 	ApprovalTopic = crypto.Keccak256([]byte("Approval(address,address,uint256)"))
 )
 
-// Filters returns the benchmark filters 1addr, 1addr1topic and 10addr2topic.
+// Filters returns the benchmark filters 1addr, 1addr1topic, 10addr2topic and
+// sparse (see SparseFilter).
 // The blooms do not say which addresses they hold, so the addresses are chosen
 // among deterministic candidates by how many of the real blooms contain them: the
 // single address is in about 10% of them (a popular contract), each of the ten in
@@ -36,7 +38,72 @@ func Filters(all [][256]byte) []Filter {
 		{"1addr", [][][]byte{popular}},
 		{"1addr1topic", [][][]byte{popular, {TransferTopic}}},
 		{"10addr2topic", [][][]byte{addrs, {TransferTopic}, {ApprovalTopic}}},
+		SparseFilter(all),
 	}
+}
+
+// SparseFilter returns the filter "sparse": one address AND one topic that are
+// each in about 1.5% of the real blooms (so each alone makes hundreds of
+// candidates per section, as a lone clause always does) but never in the same
+// one. Only the blocks where Build plants both (Planted) match it.
+func SparseFilter(all [][256]byte) Filter {
+	sparseOnce.Do(func() { sparse = findSparse(all) })
+	return Filter{"sparse", [][][]byte{{sparse.addr}, {sparse.topic}}}
+}
+
+// sparseClauses are the clauses of the sparse filter.
+type sparseClauses struct {
+	addr, topic []byte
+	bloom       [256]byte // the bloom bits of both
+}
+
+var (
+	sparseOnce sync.Once
+	sparse     sparseClauses
+)
+
+// findSparse picks the address among the candidates at most 1.5% frequent that
+// is in the most blooms, and the most frequent topic candidate of at most 1.5%
+// that shares no bloom with it.
+func findSparse(all [][256]byte) (out sparseClauses) {
+	out.addr = clausesAt(all, 20, 0.015, 1)[0]
+	addrBits := ClauseBits(out.addr)
+	var with [][256]byte // the blooms holding the address
+	for _, b := range all {
+		if bloomHas(b, addrBits) {
+			with = append(with, b)
+		}
+	}
+	for _, topic := range clausesAt(all, 32, 0.015, 64) {
+		bits := ClauseBits(topic)
+		shared := false
+		for _, b := range with {
+			shared = shared || bloomHas(b, bits)
+		}
+		if !shared {
+			out.topic = topic
+			for _, bit := range append(addrBits[:], bits[:]...) {
+				out.bloom[255-bit/8] |= 1 << (bit % 8)
+			}
+			return out
+		}
+	}
+	panic("e2e: no topic candidate without a bloom shared with the sparse address")
+}
+
+// plantEvery and plantOffset place the sparse filter's matches: block
+// s*SectionSize+plantOffset of every section s with s%plantEvery == 3, so that a
+// chain of 256 sections has 20 (one in its last 10 sections) and one of 4
+// sections has one.
+const (
+	plantEvery  = 13
+	plantOffset = 1234
+)
+
+// Planted reports whether Build ORs the sparse filter's bits into block n's
+// bloom.
+func Planted(n uint64) bool {
+	return n%SectionSize == plantOffset && (n/SectionSize)%plantEvery == 3
 }
 
 // clausesAt returns the k deterministic size-byte candidates found in the most

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -82,6 +83,10 @@ type servers struct {
 	wg   sync.WaitGroup
 	geth chan chan *bloombits.Retrieval
 	ours chan chan *matcher.Retrieval
+
+	mu     sync.Mutex
+	dropin map[matcher.Source]chan chan *matcher.Retrieval // matcher.ServeRetrievals per Source
+	bridge map[matcher.Source]chan chan *bloombits.Retrieval
 }
 
 func (c *Chain) serve() *servers {
@@ -98,6 +103,55 @@ func (c *Chain) serve() *servers {
 		})
 	})
 	return s
+}
+
+// dropIn returns the request channel of matcher.ServeRetrievals serving src
+// with ServiceThreads goroutines, as a node would start it in place of
+// startBloomHandlers, starting it on first use.
+func (c *Chain) dropIn(src matcher.Source) chan chan *matcher.Retrieval {
+	s := c.serve()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mux, ok := s.dropin[src]; ok {
+		return mux
+	}
+	if s.dropin == nil {
+		s.dropin = map[matcher.Source]chan chan *matcher.Retrieval{}
+	}
+	mux := make(chan chan *matcher.Retrieval)
+	matcher.ServeRetrievals(mux, s.quit, ServiceThreads, SectionSize, src)
+	s.dropin[src] = mux
+	return mux
+}
+
+// gethBridge returns a request channel of go-ethereum's type whose requests
+// ServiceThreads goroutines forward to matcher.ServeRetrievals over src.
+func (c *Chain) gethBridge(src matcher.Source) chan chan *bloombits.Retrieval {
+	ours := c.dropIn(src)
+	s := c.serve()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mux, ok := s.bridge[src]; ok {
+		return mux
+	}
+	if s.bridge == nil {
+		s.bridge = map[matcher.Source]chan chan *bloombits.Retrieval{}
+	}
+	mux := make(chan chan *bloombits.Retrieval)
+	Serve(ServiceThreads, mux, s.quit, &s.wg, func(task *bloombits.Retrieval) {
+		request := make(chan *matcher.Retrieval)
+		select {
+		case ours <- request:
+		case <-s.quit:
+			task.Error = errors.New("e2e: servers stopped")
+			return
+		}
+		// Both Retrieval types have the same fields, so the pointers convert.
+		request <- (*matcher.Retrieval)(task)
+		*task = bloombits.Retrieval(*<-request)
+	})
+	s.bridge[src] = mux
+	return mux
 }
 
 func (s *servers) stop() {
@@ -134,6 +188,26 @@ func (c *Chain) GethQuery(ctx context.Context, filters [][][]byte, begin, end ui
 		return bloombits.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
 	}
 	return MultiplexQuery(start, c.serve().geth, dst)
+}
+
+// GethOnOurServerQuery is GethQuery with go-ethereum's Matcher asking
+// matcher.ServeRetrievals over src (through a bridge between the two Retrieval
+// types): our server speaking go-ethereum's own protocol.
+func (c *Chain) GethOnOurServerQuery(ctx context.Context, src matcher.Source, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	start := func(results chan uint64) (*bloombits.MatcherSession, error) {
+		return bloombits.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
+	}
+	return MultiplexQuery(start, c.gethBridge(src), dst)
+}
+
+// DropInQuery is the bloom stage of a node with go-ethereum's core/bloombits
+// swapped for our matcher and startBloomHandlers for matcher.ServeRetrievals
+// over src: the node's query code (MultiplexQuery) unchanged.
+func (c *Chain) DropInQuery(ctx context.Context, src matcher.Source, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	start := func(results chan uint64) (*matcher.MatcherSession, error) {
+		return matcher.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
+	}
+	return MultiplexQuery(start, c.dropIn(src), dst)
 }
 
 // OurMultiplexQuery is GethQuery with our Matcher: same session protocol, same
