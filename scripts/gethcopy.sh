@@ -78,3 +78,41 @@ for f in $users; do
 	echo "swapped ${f#./}"
 done
 $GO mod edit -require=github.com/bloomsimd/bloomsimd@v0.0.0 -replace="github.com/bloomsimd/bloomsimd=$ROOT"
+
+if [ "$MODE" != libevm ]; then
+	step "apply testdata/geth/filter-scan.patch (the Scan fast path of indexedLogs)"
+	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
+	step "add bloomsimd's tests to eth/filters"
+	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
+fi
+
+step "go mod tidy"
+$GO mod tidy
+
+PKGS="./core/... ./eth/... ./internal/ethapi/... ./p2p/..."
+if [ "$MODE" = bench ]; then
+	step "benchmark eth_getLogs through eth/filters: go-ethereum vs drop-in vs Scan"
+	$GO test -count=1 -run '^$' -bench "${BENCH:-BloomSIMDGetLogs}" -benchtime "${BENCHTIME:-5x}" -count "${COUNT:-6}" -timeout 60m ./eth/filters
+	exit 0
+fi
+
+step "build $PKGS"
+$GO build $PKGS
+
+step "vet the packages that use the swapped imports"
+$GO vet ./core ./eth ./eth/filters ./eth/filtersgeth ./internal/ethapi ./p2p
+
+# The tests that reach the swapped packages: the bloom indexer and chain
+# indexer (core), all of eth/filters (with bloomsimd's end-to-end test),
+# internal/ethapi (its backends implement ServiceFilter) and the p2p handshake
+# (bitutil.TestBytes checks the peer's ID).
+step "go-ethereum's own tests of the swapped packages"
+$GO test -count=1 -run 'TestBloom|ChainIndexer' ./core
+$GO test -count=1 -run 'Handshake|Transport|Protocol' ./p2p
+$GO test -count=1 ./internal/ethapi
+
+step "eth/filters: go-ethereum's tests and bloomsimd's end-to-end test"
+$GO test -count=1 -v -run 'BloomSIMD' ./eth/filters | grep -E '^(=== RUN|--- |\s+bloomsimd_|PASS|FAIL|ok)' || true
+$GO test -count=1 ./eth/filters
+
+step "done: go-ethereum $VERSION with bloomsimd swapped in builds, vets and passes"
