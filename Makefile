@@ -96,6 +96,14 @@ fuzz:
 clean:
 	rm -rf $(TMP)
 
+# index: a fixed number of executions of FuzzReader (stored values against the
+# reference decoder); fuzz-index runs it for FUZZTIME.
+test-fuzz-index:
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
+
+fuzz-index:
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./index
+
 # go-ethereum v1.14.13 built from the module cache with its core/bloombits and
 # common/bitutil imports swapped for ours: build, vet, its own tests and our
 # end-to-end eth_getLogs test inside its eth/filters (scripts/gethcopy.sh).

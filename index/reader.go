@@ -1,0 +1,200 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"sync"
+
+	"github.com/bloomsimd/bloomsimd/bitops"
+)
+
+// Reader is a matcher.Source over the bloom-bit index of a key-value store. It is
+// safe for concurrent use if the store is (ethdb databases are).
+//
+// Each Bitsets call reads the canonical heads of its sections first, then the
+// bit's vectors with one iterator; keys of other heads (left by a reorg) are
+// skipped. A reorg that lands between the two reads can give vectors of the
+// heads read, as go-ethereum's bloom servers do.
+type Reader struct {
+	db          store
+	ancient     ancientReader // nil when the store has no freezer
+	sectionSize uint64
+	scratch     sync.Pool // *readScratch
+}
+
+// readScratch holds a Bitsets call's buffers.
+type readScratch struct {
+	heads [][HashLength]byte
+	hkey  [CanonicalHashKeyLen]byte
+	// first holds the iterator's prefix and start, never written while an
+	// iterator may hold them.
+	first [bloomBitsPrefixLength + 8]byte
+}
+
+// NewReader returns a Reader of the index of sections of sectionSize blocks in
+// db. The iterator type I is inferred from db's NewIterator method, so an
+// ethdb.Database passes as it is: index.NewReader(db, params.BloomBitsBlocks).
+// If db also has ethdb's Ancient method (a node's database with its freezer),
+// canonical hashes are read from the freezer first, as rawdb.ReadCanonicalHash
+// does.
+func NewReader[I Iterator, D Database[I]](db D, sectionSize uint64) (*Reader, error) {
+	if any(db) == nil {
+		return nil, errors.New("index: nil database")
+	}
+	if err := checkSectionSize(sectionSize); err != nil {
+		return nil, err
+	}
+	r := &Reader{db: typedStore[I, D]{db}, sectionSize: sectionSize}
+	r.ancient, _ = any(db).(ancientReader)
+	return r, nil
+}
+
+// SectionSize returns the number of blocks per section.
+func (r *Reader) SectionSize() uint64 { return r.sectionSize }
+
+// Sections returns the number of sections the BloomIndexer has stored (its
+// ChainIndexer's count), 0 if none is stored. Sections past the canonical ones
+// may still be in the count for a moment after a reorg: Bitsets checks each
+// section's head itself.
+func (r *Reader) Sections() (uint64, error) {
+	v, err := r.db.Get(SectionCountKey())
+	switch {
+	case err != nil || len(v) == 0:
+		return 0, nil // absent, as go-ethereum's ChainIndexer reads it
+	case len(v) != 8:
+		return 0, fmt.Errorf("index: stored section count: %w: %d bytes, want 8", ErrCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// ctxCheckEvery is how many sections Bitsets reads between context checks.
+const ctxCheckEvery = 64
+
+// Bitsets fills dst[i] (sectionSize/8 bytes each) with the vector of bloom bit
+// bit for section first+i, as indexed under the section's canonical head. It
+// fails with an *Error naming the bit and the section for a section without a
+// canonical head (ErrNoSection), a missing vector (ErrNoVector) or a corrupt
+// value (ErrCorrupt); with ctx.Err() once ctx is done. On error, the contents
+// of dst are unspecified.
+func (r *Reader) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	n := uint64(len(dst))
+	if err := r.checkRequest(bit, first, dst); err != nil || n == 0 {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sc, _ := r.scratch.Get().(*readScratch)
+	if sc == nil {
+		sc = new(readScratch)
+	}
+	defer r.scratch.Put(sc)
+	if cap(sc.heads) < len(dst) {
+		sc.heads = make([][HashLength]byte, len(dst))
+	}
+	heads := sc.heads[:len(dst)]
+	for i := range heads {
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := r.canonicalHead(sc, first+uint64(i), &heads[i]); err != nil {
+			return &Error{Bit: bit, Section: first + uint64(i), Err: err}
+		}
+	}
+	return r.readVectors(ctx, sc, bit, first, heads, dst)
+}
+
+// checkRequest checks the arguments of Bitsets.
+func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
+	n := uint64(len(dst))
+	if bit >= BloomBits {
+		return fmt.Errorf("index: bloom bit %d out of range [0, %d)", bit, BloomBits)
+	}
+	// Every section's last block number, (first+n)*sectionSize-1, must fit.
+	if hi, _ := bits.Mul64(first+n, r.sectionSize); first+n < first || hi != 0 {
+		return fmt.Errorf("index: sections %d..%d+%d are beyond the last block number", first, first, n)
+	}
+	for i, d := range dst {
+		if uint64(len(d)) != r.sectionSize/8 {
+			return fmt.Errorf("index: bloom bit %d, section %d: buffer of %d bytes, want %d", bit, first+uint64(i), len(d), r.sectionSize/8)
+		}
+	}
+	return nil
+}
+
+// canonicalHead stores the canonical hash of section's last block in head.
+func (r *Reader) canonicalHead(sc *readScratch, section uint64, head *[HashLength]byte) error {
+	number := (section+1)*r.sectionSize - 1
+	var v []byte
+	if r.ancient != nil {
+		v, _ = r.ancient.Ancient(CanonicalHashTable, number)
+	}
+	var err error
+	if len(v) == 0 {
+		v, err = r.db.Get(appendCanonicalHashKey(sc.hkey[:0], number))
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: reading the canonical hash of block %d: %w", ErrNoSection, number, err)
+	case len(v) == 0:
+		return fmt.Errorf("%w: no canonical hash of block %d", ErrNoSection, number)
+	case len(v) != HashLength:
+		return fmt.Errorf("%w: canonical hash of block %d has %d bytes", ErrCorrupt, number, len(v))
+	}
+	copy(head[:], v)
+	return nil
+}
+
+// readVectors decodes bit's vectors of sections first.. under heads into dst,
+// with one iterator over the bit's keys from section first.
+func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
+	key := sc.first[:0]
+	key = append(key, bloomBitsPrefix)
+	key = binary.BigEndian.AppendUint16(key, uint16(bit))
+	key = binary.BigEndian.AppendUint64(key, first)
+	// Full slice expressions: a store that appends start to prefix gets a copy.
+	it := r.db.iterate(key[:bloomBitsPrefixLength:bloomBitsPrefixLength], key[bloomBitsPrefixLength:len(key):len(key)])
+	if it == nil {
+		return fmt.Errorf("index: bloom bit %d: the database returned no iterator", bit)
+	}
+	defer it.Release()
+	next := uint64(0) // dst[next] is the next vector to read
+	n := uint64(len(dst))
+	for next < n && it.Next() {
+		k := it.Key()
+		if len(k) != BloomBitsKeyLen {
+			continue // not a bloom-bits key
+		}
+		section := binary.BigEndian.Uint64(k[bloomBitsPrefixLength:])
+		switch {
+		case section < first+next:
+			continue // before the range: a store that ignores start
+		case section > first+next:
+			// The iterator passed section first+next without its head's key.
+			return &Error{Bit: bit, Section: first + next, Err: fmt.Errorf("%w %x", ErrNoVector, heads[next])}
+		case !bytes.Equal(k[bloomBitsPrefixLength+8:], heads[next][:]):
+			continue // indexed under a head no longer canonical
+		}
+		if err := bitops.DecompressInto(dst[next], it.Value()); err != nil {
+			return &Error{Bit: bit, Section: section, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		}
+		if next++; next%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := it.Error(); err != nil {
+		return &Error{Bit: bit, Section: first + min(next, n-1), Err: err}
+	}
+	if next < n {
+		return &Error{Bit: bit, Section: first + next, Err: fmt.Errorf("%w %x", ErrNoVector, heads[next])}
+	}
+	return nil
+}
