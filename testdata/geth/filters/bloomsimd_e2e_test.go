@@ -9,9 +9,10 @@
 // the logs a plain scan of the receipts returns:
 //   - geth:   go-ethereum as shipped (eth/filtersgeth, core/bloombits, the
 //     startBloomHandlers servers of eth/bloombits.go);
-//   - dropin: the swapped eth/filters on matcher.ServeRetrievals over our Reader;
+//   - dropin: the swapped eth/filters on matcher.ServeRetrievals over our
+//     index.Reader;
 //   - scan:   the swapped eth/filters whose indexedLogs runs Matcher.Scan over
-//     our Reader (the patch testdata/geth/filter-scan.patch).
+//     our index.Reader (the patch testdata/geth/filter-scan.patch).
 
 package filters
 
@@ -29,6 +30,7 @@ import (
 	"time"
 
 	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/bloomsimd/bloomsimd/index"
 	bloombits "github.com/bloomsimd/bloomsimd/matcher"
 	"github.com/ethereum/go-ethereum/common"
 	gethbitutil "github.com/ethereum/go-ethereum/common/bitutil"
@@ -490,18 +492,122 @@ func (s pointSource) Bitsets(ctx context.Context, bit uint, first uint64, dst []
 func TestBloomSIMDEndToEnd(t *testing.T) {
 	n := newE2ENode(t)
 	t.Run("GeneratorBytes", func(t *testing.T) { testGeneratorBytes(t, n) })
-	sources := []struct {
-		name string
-		src  bloombits.Source
-	}{
-		{"pointSource", pointSource{n.db, e2eSectionSize}},
+	reader, err := index.NewReader(n.db, e2eSectionSize)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range sources {
-		t.Run(s.name, func(t *testing.T) {
-			configs := newE2EConfigs(t, n, s.src)
-			t.Run("Queries", func(t *testing.T) { testQueries(t, n, configs) })
-			t.Run("Cancel", func(t *testing.T) { testCancel(t, n, configs) })
-		})
+	t.Run("Reader", func(t *testing.T) { testReader(t, n, reader) })
+	configs := newE2EConfigs(t, n, reader)
+	t.Run("Queries", func(t *testing.T) { testQueries(t, n, configs) })
+	t.Run("Cancel", func(t *testing.T) { testCancel(t, n, configs) })
+	t.Run("DetectsWrongVectors", func(t *testing.T) { testDetectsWrongVectors(t, n, reader) })
+	t.Run("SourceError", func(t *testing.T) { testSourceError(t, n) })
+}
+
+// failingSource fails for section 3, as a Reader does for a missing or
+// corrupt vector.
+type failingSource struct{ bloombits.Source }
+
+var errSection3 = errors.New("section 3 is unreadable")
+
+func (s failingSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	if first <= 3 && 3 < first+uint64(len(dst)) {
+		return errSection3
+	}
+	return s.Source.Bitsets(ctx, bit, first, dst)
+}
+
+// testSourceError: a failing Source ends the query with its error, through the
+// retrieval server (task.Error, as go-ethereum's servers report a failed read)
+// and through Scan.
+func testSourceError(t *testing.T, n *e2eNode) {
+	configs := newE2EConfigs(t, n, failingSource{pointSource{n.db, e2eSectionSize}})
+	for _, c := range configs[1:] {
+		_, err := c.logs(context.Background(), 0, rpc.LatestBlockNumber.Int64(), []common.Address{addrRare}, nil)
+		if !errors.Is(err, errSection3) {
+			t.Errorf("%s: got error %v, want %v", c.name, err, errSection3)
+		}
+	}
+}
+
+// testReader checks our Reader against go-ethereum's read path (the canonical
+// section head, then a point read per vector) for every bit of every section
+// after the reorg, and its errors for a section that is not indexed.
+func testReader(t *testing.T, n *e2eNode, reader *index.Reader) {
+	stored, _, _ := n.indexer.Sections()
+	if got, err := reader.Sections(); err != nil || got != stored {
+		t.Fatalf("Reader.Sections() = %d, %v; the indexer stored %d", got, err, stored)
+	}
+	ref := pointSource{n.db, e2eSectionSize}
+	got, want := make([][]byte, stored), make([][]byte, stored)
+	for i := range got {
+		got[i], want[i] = make([]byte, e2eSectionSize/8), make([]byte, e2eSectionSize/8)
+	}
+	for bit := range uint(types.BloomBitLength) {
+		if err := reader.Bitsets(context.Background(), bit, 0, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Bitsets(context.Background(), bit, 0, want); err != nil {
+			t.Fatal(err)
+		}
+		for s := range got {
+			if !slices.Equal(got[s], want[s]) {
+				t.Fatalf("bit %d section %d: the Reader's vector differs from go-ethereum's read path", bit, s)
+			}
+		}
+	}
+	buffers := func(n int) [][]byte {
+		b := make([][]byte, n)
+		for i := range b {
+			b[i] = make([]byte, e2eSectionSize/8)
+		}
+		return b
+	}
+	// Section stored is not indexed (its last block is not even on the chain).
+	err := reader.Bitsets(context.Background(), 1234, stored-1, buffers(2))
+	var ierr *index.Error
+	if !errors.As(err, &ierr) || ierr.Bit != 1234 || ierr.Section != stored || !errors.Is(err, index.ErrNoSection) {
+		t.Fatalf("reading past the indexed sections: got %v, want an *index.Error (ErrNoSection) naming bit 1234 and section %d", err, stored)
+	}
+	// Reorg safety: section 2's canonical head moves to a block no vector was
+	// indexed under, as after a reorg before the indexer catches up. The Reader
+	// must fail rather than return the vectors it indexed before.
+	last := uint64(3*e2eSectionSize - 1)
+	canon := rawdb.ReadCanonicalHash(n.db, last)
+	rawdb.WriteCanonicalHash(n.db, common.Hash{0xde, 0xad}, last)
+	err = reader.Bitsets(context.Background(), 7, 1, buffers(3))
+	rawdb.WriteCanonicalHash(n.db, canon, last)
+	if !errors.As(err, &ierr) || ierr.Bit != 7 || ierr.Section != 2 || !errors.Is(err, index.ErrNoVector) {
+		t.Fatalf("reading a section whose canonical head has no vectors: got %v, want an *index.Error (ErrNoVector) naming bit 7 and section 2", err)
+	}
+}
+
+// zeroedSource hides section 1: a Source that returns the wrong vectors must
+// make the queries differ from the reference, or the test could not fail.
+type zeroedSource struct{ bloombits.Source }
+
+func (s zeroedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	if err := s.Source.Bitsets(ctx, bit, first, dst); err != nil {
+		return err
+	}
+	if first <= 1 && 1 < first+uint64(len(dst)) {
+		clear(dst[1-first])
+	}
+	return nil
+}
+
+func testDetectsWrongVectors(t *testing.T, n *e2eNode, reader *index.Reader) {
+	configs := newE2EConfigs(t, n, zeroedSource{reader})
+	addrs, topics := []common.Address{addrRare}, [][]common.Hash{{topicRare}}
+	want := n.want(0, n.head(), addrs, topics)
+	for _, c := range configs[1:] {
+		got, err := c.logs(context.Background(), 0, rpc.LatestBlockNumber.Int64(), addrs, topics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if equalLogs(got, want) {
+			t.Errorf("%s: a Source hiding section 1 still returned every log", c.name)
+		}
 	}
 }
 
