@@ -92,7 +92,8 @@ $GO mod tidy
 PKGS="./core/... ./eth/... ./internal/ethapi/... ./p2p/..."
 if [ "$MODE" = bench ]; then
 	step "benchmark eth_getLogs through eth/filters: go-ethereum vs drop-in vs Scan"
-	$GO test -count=1 -run '^$' -bench "${BENCH:-BloomSIMDGetLogs}" -benchtime "${BENCHTIME:-5x}" -count "${COUNT:-6}" -timeout 60m ./eth/filters
+	export BLOOMSIMD_GETH_BENCH_DIR=${BLOOMSIMD_GETH_BENCH_DIR:-$ROOT/.tmp/gethbench}
+	$GO test -count=1 -run '^$' -bench "${BENCH:-BloomSIMDGetLogs}" -benchtime "${BENCHTIME:-1x}" -count "${COUNT:-3}" -timeout 120m ./eth/filters
 	exit 0
 fi
 

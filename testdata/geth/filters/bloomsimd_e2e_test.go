@@ -342,22 +342,94 @@ func testGeneratorBytes(t *testing.T, n *e2eNode) {
 // section count of the bloom indexer, as eth/api_backend.go reports it.
 type e2eBackend struct {
 	*testBackend
-	node *e2eNode
+	sections func() uint64
 	// beforeHeader, when set, runs before every HeaderByNumber (to cancel a
 	// query in the middle).
 	beforeHeader func()
+	// clock, when set, times the reads of headers, receipts and bodies (the
+	// benchmark's split of a query's time).
+	clock *queryClock
 }
 
 func (b *e2eBackend) BloomStatus() (uint64, uint64) {
-	sections, _, _ := b.node.indexer.Sections()
-	return e2eSectionSize, sections
+	return e2eSectionSize, b.sections()
 }
 
 func (b *e2eBackend) HeaderByNumber(ctx context.Context, number rpc.BlockNumber) (*types.Header, error) {
 	if b.beforeHeader != nil {
 		b.beforeHeader()
 	}
+	if b.clock != nil && number >= 0 { // not "latest" and the like
+		defer b.clock.header(uint64(number), time.Now())
+	}
 	return b.testBackend.HeaderByNumber(ctx, number)
+}
+
+func (b *e2eBackend) GetLogs(ctx context.Context, hash common.Hash, number uint64) ([][]*types.Log, error) {
+	if b.clock != nil {
+		defer b.clock.receipts(number, time.Now())
+	}
+	return b.testBackend.GetLogs(ctx, hash, number)
+}
+
+func (b *e2eBackend) GetBody(ctx context.Context, hash common.Hash, number rpc.BlockNumber) (*types.Body, error) {
+	if b.clock != nil {
+		defer b.clock.body(time.Now())
+	}
+	return b.testBackend.GetBody(ctx, hash, number)
+}
+
+// queryClock splits a query's time, as eth/filters spends it, into the reads
+// of candidate blocks (header, receipts, body: "receipts"), the unindexed tail
+// (from the first header read past the indexed sections to the end, without
+// its receipt reads) and the rest, the bloom stage. It counts candidates (the
+// blocks whose receipts are read). eth/filters reads on one goroutine at a
+// time, so plain fields do.
+type queryClock struct {
+	indexedEnd     uint64 // first block not covered by the index
+	start          time.Time
+	tailStart      time.Time
+	receiptsTime   time.Duration
+	tailReceipts   time.Duration
+	candidates     int
+	lastHeaderTime time.Duration
+	lastHeader     uint64
+}
+
+func (c *queryClock) reset(indexedEnd uint64) {
+	*c = queryClock{indexedEnd: indexedEnd, start: time.Now()}
+}
+
+func (c *queryClock) header(number uint64, start time.Time) {
+	if number >= c.indexedEnd && c.tailStart.IsZero() {
+		c.tailStart = start
+	}
+	c.lastHeader, c.lastHeaderTime = number, time.Since(start)
+}
+
+func (c *queryClock) receipts(number uint64, start time.Time) {
+	d := time.Since(start)
+	c.candidates++
+	if number >= c.indexedEnd {
+		c.tailReceipts += d
+	} else if number == c.lastHeader {
+		d += c.lastHeaderTime // the header read of an indexed candidate
+	}
+	c.receiptsTime += d
+}
+
+func (c *queryClock) body(start time.Time) {
+	c.receiptsTime += time.Since(start)
+}
+
+// split returns the bloom stage, tail and receipts shares of a query that
+// ended now.
+func (c *queryClock) split() (bloom, tail, receipts time.Duration) {
+	total := time.Since(c.start)
+	if !c.tailStart.IsZero() {
+		tail = time.Since(c.tailStart) - c.tailReceipts
+	}
+	return total - tail - c.receiptsTime, tail, c.receiptsTime
 }
 
 // gethBackend is go-ethereum as shipped: core/bloombits sessions served by
@@ -427,40 +499,42 @@ type scanBackend struct {
 
 func (b *scanBackend) BloomSource() bloombits.Source { return b.src }
 
-// e2eConfig is one node configuration: a name and a query.
+// e2eConfig is one node configuration: a name and a query (on a fresh
+// FilterSystem, so that no query finds the logs of another in its cache).
 type e2eConfig struct {
-	name string
-	logs func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error)
-	// backend to hook for a mid-query cancellation
+	name    string
+	logs    func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error)
 	backend *e2eBackend
 }
 
 func newE2EConfigs(t testing.TB, n *e2eNode, src bloombits.Source) []e2eConfig {
+	return newConfigs(t, n.db, func() uint64 { s, _, _ := n.indexer.Sections(); return s }, src)
+}
+
+// newConfigs returns the three configurations over db: go-ethereum as shipped,
+// the drop-in path on ServeRetrievals over src, and the Scan path over src.
+func newConfigs(t testing.TB, db ethdb.Database, sections func() uint64, src bloombits.Source) []e2eConfig {
 	quit := make(chan struct{})
 	t.Cleanup(func() { close(quit) })
-	newBase := func() *e2eBackend { return &e2eBackend{testBackend: &testBackend{db: n.db}, node: n} }
+	newBase := func() *e2eBackend { return &e2eBackend{testBackend: &testBackend{db: db}, sections: sections} }
 
 	geth := &gethBackend{e2eBackend: newBase(), requests: make(chan chan *gethbloombits.Retrieval)}
-	startGethBloomHandlers(n.db, geth.requests, quit, e2eSectionSize)
-	gethSys := gethfilters.NewFilterSystem(geth, gethfilters.Config{})
+	startGethBloomHandlers(db, geth.requests, quit, e2eSectionSize)
 
 	dropin := &dropinBackend{e2eBackend: newBase(), requests: make(chan chan *bloombits.Retrieval)}
 	bloombits.ServeRetrievals(dropin.requests, quit, e2eServers, e2eSectionSize, src)
-	dropinSys := NewFilterSystem(dropin, Config{})
 
-	scanDropin := &dropinBackend{e2eBackend: newBase(), requests: make(chan chan *bloombits.Retrieval)}
-	scan := &scanBackend{dropinBackend: scanDropin, src: src}
-	scanSys := NewFilterSystem(scan, Config{})
+	scan := &scanBackend{dropinBackend: &dropinBackend{e2eBackend: newBase()}, src: src}
 
 	return []e2eConfig{
 		{"geth", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
-			return gethSys.NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
+			return gethfilters.NewFilterSystem(geth, gethfilters.Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
 		}, geth.e2eBackend},
 		{"dropin", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
-			return dropinSys.NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
+			return NewFilterSystem(dropin, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
 		}, dropin.e2eBackend},
 		{"scan", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
-			return scanSys.NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
+			return NewFilterSystem(scan, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
 		}, scan.e2eBackend},
 	}
 }
