@@ -110,3 +110,10 @@ fuzz-index:
 .PHONY: test-geth
 test-geth:
 	./scripts/gethcopy.sh
+
+# Full eth_getLogs through eth/filters in that copy: go-ethereum as shipped vs
+# the drop-in path vs Scan, on Pebble chains built once into .tmp/gethbench
+# (make bench's layer node). BENCHTIME, COUNT and BENCH pass through.
+.PHONY: bench-geth
+bench-geth:
+	./scripts/gethcopy.sh bench
