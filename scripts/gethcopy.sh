@@ -89,6 +89,7 @@ if [ "$MODE" != libevm ]; then
 	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
+	cp "$ROOT"/testdata/geth/eth/*.go eth/
 fi
 
 step "go mod tidy"

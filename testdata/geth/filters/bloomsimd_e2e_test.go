@@ -5,14 +5,16 @@
 // A chain of 5 sections plus an unindexed tail, with logs at known addresses and
 // topics, is written to Pebble and indexed by go-ethereum's own ChainIndexer and
 // BloomIndexer (core.NewBloomIndexer), with a reorg across a section boundary.
-// Every query runs through eth/filters in three configurations that must return
+// Every query runs through eth/filters in four configurations that must return
 // the logs a plain scan of the receipts returns:
 //   - geth:   go-ethereum as shipped (eth/filtersgeth, core/bloombits, the
 //     startBloomHandlers servers of eth/bloombits.go);
 //   - dropin: the swapped eth/filters on matcher.ServeRetrievals over our
 //     index.Reader;
 //   - scan:   the swapped eth/filters whose indexedLogs runs Matcher.Scan over
-//     our index.Reader (the patch testdata/geth/filter-scan.patch).
+//     our index.Reader (the patch testdata/geth/filter-scan.patch);
+//   - swapped: the swapped eth/filters on the node's own servers
+//     (eth/bloombits.go with the swapped bitutil, testdata/geth/eth).
 
 package filters
 
@@ -39,6 +41,7 @@ import (
 	gethbloombits "github.com/ethereum/go-ethereum/core/bloombits"
 	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/eth"
 	gethfilters "github.com/ethereum/go-ethereum/eth/filtersgeth"
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/ethdb/pebble"
@@ -505,10 +508,23 @@ type e2eConfig struct {
 	name    string
 	logs    func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error)
 	backend *e2eBackend
+	src     bool // reads the Source given to newConfigs
 }
 
+// newE2EConfigs returns the configurations of newConfigs and a fourth: the
+// swapped node on its own servers (eth/bloombits.go, with bloomsimd's bitutil).
 func newE2EConfigs(t testing.TB, n *e2eNode, src bloombits.Source) []e2eConfig {
-	return newConfigs(t, n.db, func() uint64 { s, _, _ := n.indexer.Sections(); return s }, src)
+	sections := func() uint64 { s, _, _ := n.indexer.Sections(); return s }
+	configs := newConfigs(t, n.db, sections, src)
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit) })
+	swapped := &dropinBackend{
+		e2eBackend: &e2eBackend{testBackend: &testBackend{db: n.db}, sections: sections},
+		requests:   eth.StartBloomHandlers(n.db, e2eSectionSize, quit),
+	}
+	return append(configs, e2eConfig{"swapped", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
+		return NewFilterSystem(swapped, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
+	}, swapped.e2eBackend, false})
 }
 
 // newConfigs returns the three configurations over db: go-ethereum as shipped,
@@ -529,13 +545,13 @@ func newConfigs(t testing.TB, db ethdb.Database, sections func() uint64, src blo
 	return []e2eConfig{
 		{"geth", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
 			return gethfilters.NewFilterSystem(geth, gethfilters.Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
-		}, geth.e2eBackend},
+		}, geth.e2eBackend, false},
 		{"dropin", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
 			return NewFilterSystem(dropin, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
-		}, dropin.e2eBackend},
+		}, dropin.e2eBackend, true},
 		{"scan", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
 			return NewFilterSystem(scan, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
-		}, scan.e2eBackend},
+		}, scan.e2eBackend, true},
 	}
 }
 
@@ -596,7 +612,10 @@ func (s failingSource) Bitsets(ctx context.Context, bit uint, first uint64, dst 
 // and through Scan.
 func testSourceError(t *testing.T, n *e2eNode) {
 	configs := newE2EConfigs(t, n, failingSource{pointSource{n.db, e2eSectionSize}})
-	for _, c := range configs[1:] {
+	for _, c := range configs {
+		if !c.src {
+			continue
+		}
 		_, err := c.logs(context.Background(), 0, rpc.LatestBlockNumber.Int64(), []common.Address{addrRare}, nil)
 		if !errors.Is(err, errSection3) {
 			t.Errorf("%s: got error %v, want %v", c.name, err, errSection3)
@@ -674,7 +693,10 @@ func testDetectsWrongVectors(t *testing.T, n *e2eNode, reader *index.Reader) {
 	configs := newE2EConfigs(t, n, zeroedSource{reader})
 	addrs, topics := []common.Address{addrRare}, [][]common.Hash{{topicRare}}
 	want := n.want(0, n.head(), addrs, topics)
-	for _, c := range configs[1:] {
+	for _, c := range configs {
+		if !c.src {
+			continue
+		}
 		got, err := c.logs(context.Background(), 0, rpc.LatestBlockNumber.Int64(), addrs, topics)
 		if err != nil {
 			t.Fatal(err)
