@@ -8,6 +8,10 @@
 #   scripts/gethcopy.sh bench    copy, swap, then the eth_getLogs benchmark
 #   scripts/gethcopy.sh libevm   the same swap, build, vet and tests on libevm
 #
+# GETHCOPY_RACE=1 also runs the end-to-end test under -race; bench takes
+# BENCH, BENCHTIME and COUNT, and builds its chains into .tmp/gethbench (or
+# $BLOOMSIMD_GETH_BENCH_DIR), about 20 GB, once.
+#
 # The swap, as an embedder makes it:
 #   github.com/ethereum/go-ethereum/core/bloombits  -> bloombits "github.com/bloomsimd/bloomsimd/matcher"
 #                                                      (bloombits ".../rotate" in core/bloom_indexer.go)
@@ -52,7 +56,7 @@ cp -r "$SRC" "$OUT"
 chmod -R u+w "$OUT"
 cd "$OUT"
 
-# The module path inside the copy (libevm keeps go-ethereum's import paths).
+# The module path inside the copy (libevm's is github.com/ava-labs/libevm).
 GMOD=$(sed -n 's/^module //p' go.mod)
 
 step "keep go-ethereum's eth/filters unswapped as eth/filtersgeth"
@@ -125,5 +129,12 @@ if ! $GO test -count=1 -v ./eth/filters >"$LOG" 2>&1; then
 	exit 1
 fi
 grep -E '^(--- FAIL|ok|FAIL)|BloomSIMD|bloomsimd_' "$LOG" || true
+
+# GETHCOPY_RACE=1: the end-to-end test again under the race detector (about
+# 4 minutes on 2 idle cores, most of it generating the chain).
+if [ "${GETHCOPY_RACE:-0}" = 1 ] && [ "$MODE" != libevm ]; then
+	step "bloomsimd's end-to-end test under -race"
+	$GO test -count=1 -race -run BloomSIMD ./eth/filters
+fi
 
 step "done: $MOD $VERSION with bloomsimd swapped in builds, vets and passes"
