@@ -13,9 +13,12 @@
 //
 // Metrics per query: matches (blocks with true matches), fp-candidates
 // (candidate blocks whose receipts hold no match), and the time split into
-// bloom-ms (the bloom stage: index reads and matching), tail-ms (the unindexed
-// tail: a header read and bloom check per block) and receipts-ms (the header,
-// receipt and body reads of the candidates).
+// receipts-ms (the header, receipt and body reads of the candidates), tail-ms
+// (the unindexed tail: a header read and bloom check per block, without its
+// receipt reads) and bloom-ms, the rest: the bloom stage (index reads and
+// matching) and eth/filters' own work per query and per candidate. Where the
+// matcher runs ahead of the receipt reads (many candidates), the part of the
+// bloom stage that overlaps them is not in bloom-ms.
 
 package filters
 
