@@ -662,14 +662,20 @@ func testReader(t *testing.T, n *e2eNode, reader *index.Reader) {
 	if !errors.As(err, &ierr) || ierr.Bit != 1234 || ierr.Section != stored || !errors.Is(err, index.ErrNoSection) {
 		t.Fatalf("reading past the indexed sections: got %v, want an *index.Error (ErrNoSection) naming bit 1234 and section %d", err, stored)
 	}
-	// Reorg safety: section 2's canonical head moves to a block no vector was
-	// indexed under, as after a reorg before the indexer catches up. The Reader
-	// must fail rather than return the vectors it indexed before.
-	last := uint64(3*e2eSectionSize - 1)
-	canon := rawdb.ReadCanonicalHash(n.db, last)
-	rawdb.WriteCanonicalHash(n.db, common.Hash{0xde, 0xad}, last)
+	// Reorg safety: the canonical heads of section 2 and every later one move to
+	// blocks no vector was indexed under, as after a reorg in section 2 before the
+	// indexer catches up (a reorg changes the hashes of all the blocks after it).
+	// The Reader must fail rather than return the vectors it indexed before.
+	var canon []common.Hash
+	for s := uint64(2); s < stored; s++ {
+		last := (s+1)*e2eSectionSize - 1
+		canon = append(canon, rawdb.ReadCanonicalHash(n.db, last))
+		rawdb.WriteCanonicalHash(n.db, common.Hash{0xde, 0xad, byte(s)}, last)
+	}
 	err = reader.Bitsets(context.Background(), 7, 1, buffers(3))
-	rawdb.WriteCanonicalHash(n.db, canon, last)
+	for i, hash := range canon {
+		rawdb.WriteCanonicalHash(n.db, hash, (uint64(i)+3)*e2eSectionSize-1)
+	}
 	if !errors.As(err, &ierr) || ierr.Bit != 7 || ierr.Section != 2 || !errors.Is(err, index.ErrNoVector) {
 		t.Fatalf("reading a section whose canonical head has no vectors: got %v, want an *index.Error (ErrNoVector) naming bit 7 and section 2", err)
 	}
