@@ -16,7 +16,8 @@ var pathStyles = []struct {
 	color        color.Color
 }{
 	{"", "kernels and the index (same API as go-ethereum)", color.RGBA{R: 0x34, G: 0x49, B: 0x5e, A: 0xff}},
-	{"drop-in", "query, drop-in path (go-ethereum's Matcher API)", color.RGBA{R: 0xe6, G: 0x7e, B: 0x22, A: 0xff}},
+	{"multiplex", "query, go-ethereum's Matcher API (imports swapped)", color.RGBA{R: 0xf3, G: 0x9c, B: 0x12, A: 0xff}},
+	{"dropin", "query, Matcher API + our retrieval server", color.RGBA{R: 0xd3, G: 0x54, B: 0x00, A: 0xff}},
 	{"scan", "query, Scan path (bloomsimd's direct API)", color.RGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}},
 }
 

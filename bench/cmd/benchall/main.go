@@ -100,7 +100,8 @@ func report(out string) {
 	}
 	selected := bitops.Implementation()
 	fmt.Printf("\n== summary: speedup over go-ethereum of %s, the implementation selected on this CPU (median ns/op ratio)\n", selected)
-	fmt.Println("   (drop-in) = go-ethereum's API: Matcher session + Multiplex; (scan) = bloomsimd's Matcher.Scan; both against go-ethereum's Multiplex")
+	fmt.Println("   against go-ethereum's Matcher on go-ethereum's servers: (multiplex) our Matcher through go-ethereum's API on the same servers;")
+	fmt.Println("   (dropin) the same on matcher.ServeRetrievals; (scan) Matcher.Scan, the one-patch fast path")
 	printSummary(os.Stdout, sum, selected)
 	base := strings.TrimSuffix(out, ".txt")
 	if err := chart(sum, base, selected); err != nil {

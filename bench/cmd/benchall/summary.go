@@ -18,15 +18,19 @@ import (
 // implementation.
 type layerSummary struct {
 	name    string                        // layer, with the path for layers measured on several
-	path    string                        // "drop-in", "scan" or "" (the layer has one path)
+	path    string                        // "multiplex", "dropin", "scan" or "" (the layer has one path)
 	configs []string                      // benchmark names, in file order
 	median  map[string]map[string]float64 // config -> impl -> median ns/op
 }
 
-// Query paths of the matcher layers: the api= part of their benchmark names. The
-// drop-in path is go-ethereum's own API (a Matcher session fed through Multiplex);
-// Scan is bloomsimd's direct API. Both are measured against go-ethereum's Multiplex.
-var paths = map[string]string{"multiplex": "drop-in", "dropin": "drop-in", "scan": "scan"}
+// Query paths of the matcher layers: the api= part of their benchmark names,
+// each measured against go-ethereum's Matcher on go-ethereum's servers.
+//   - multiplex: our Matcher through go-ethereum's API (a session fed by
+//     Multiplex) on the same servers as go-ethereum's;
+//   - dropin: the same, its servers replaced by matcher.ServeRetrievals over the
+//     index Reader (what a node gets with the swapped imports and our server);
+//   - scan: Matcher.Scan over the Reader (the one-patch fast path).
+var paths = map[string]string{"multiplex": "multiplex", "dropin": "dropin", "scan": "scan"}
 
 // speedup is geth's median over impl's for one config; ok is false without both.
 func (s *layerSummary) speedup(config, impl string) (float64, bool) {
