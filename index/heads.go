@@ -4,67 +4,96 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // canonicalHeads stores in heads[i] the canonical head of section first+i: the
 // hash of its last block, the head its vectors are stored under. It fails with
 // an *Error naming the first section without one (its Bit is left to the
 // caller).
+func (r *Reader) canonicalHeads(ctx context.Context, sc *readScratch, first uint64, heads [][HashLength]byte) error {
+	_, err := r.resolveHeads(ctx, sc, first, len(heads), heads)
+	return err
+}
+
+// resolveHeads stores in buf the canonical heads of sections first.., at least
+// n of them (n >= 1, n <= len(buf)), and returns the part of buf resolved: the
+// n sections, and with them those up to len(buf) that it could confirm at no
+// extra cost (the sections buf has room for past n are read ahead). It fails
+// as canonicalHeads.
 //
-// For a run of sections, it first tries the BloomIndexer's stored section heads,
-// read with one iterator and confirmed by one canonical hash: the run's last
-// section's. The ChainIndexer indexes a section only as the continuation of the
-// previous section's stored head (it checks every header's parent hash) and
-// removes the stored heads past a reorg's common ancestor, so the stored heads
-// form one chain; a block hash fixes all its ancestors, so if the last stored
-// head of the run is canonical, so are the ones before it. Otherwise (heads not
-// stored, or the last one not canonical: a reorg the indexer has not caught up
-// with), each section's canonical hash is read. Either way, what it returns is
+// It first tries the BloomIndexer's stored section heads, read with one
+// iterator and confirmed by one canonical hash: the last one read's. The
+// ChainIndexer indexes a section only as the continuation of the previous
+// section's stored head (it checks every header's parent hash) and removes the
+// stored heads past a reorg's common ancestor, so the stored heads form one
+// chain; a block hash fixes all its ancestors, so if the last stored head read
+// is canonical, so are the ones before it. If it is not (a reorg the indexer has
+// not caught up with, past the n sections or within them), the n sections' last
+// stored head is checked the same way, and failing that (or with heads not
+// stored) each section's canonical hash is read. Either way, what it returns is
 // the canonical chain as of one moment, except during a reorg's writes, where
 // go-ethereum's reads see a mixture of both chains too.
-func (r *Reader) canonicalHeads(ctx context.Context, sc *readScratch, first uint64, heads [][HashLength]byte) error {
-	n := uint64(len(heads))
-	if n >= 2 && r.storedHeads(sc, first, heads) {
-		var last [HashLength]byte
-		if r.canonicalHead(sc, first+n-1, &last) == nil && last == heads[n-1] {
-			return nil
+func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64, n int, buf [][HashLength]byte) ([][HashLength]byte, error) {
+	// No section past the last one whose blocks have numbers.
+	if limit := math.MaxUint64/r.sectionSize - first; uint64(len(buf)) > limit {
+		buf = buf[:limit]
+	}
+	if len(buf) >= 2 {
+		m := r.storedHeads(sc, first, buf)
+		if m >= n && r.isCanonical(sc, first+uint64(m-1), &buf[m-1]) {
+			return buf[:m], nil
+		}
+		if m > n && r.isCanonical(sc, first+uint64(n-1), &buf[n-1]) {
+			return buf[:n], nil
 		}
 	}
+	heads := buf[:n]
 	for i := range heads {
 		if i%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := r.canonicalHead(sc, first+uint64(i), &heads[i]); err != nil {
-			return &Error{Section: first + uint64(i), Err: err}
+			return nil, &Error{Section: first + uint64(i), Err: err}
 		}
 	}
-	return nil
+	return heads, nil
 }
 
 // storedHeads reads the BloomIndexer's stored heads of sections
-// first..first+len(heads)-1 into heads with one iterator, and reports whether
-// every one of them is stored (and well formed).
-func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]byte) bool {
+// first..first+len(heads)-1 into heads with one iterator, and returns how many
+// of them, from first on, are stored (and well formed) and were read: 0 if the
+// iterator fails.
+func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]byte) int {
 	const p = len(sectionHeadPrefix)
 	key := append(sc.skey[:0], sectionHeadPrefix...)
 	key = binary.BigEndian.AppendUint64(key, first)
 	it := r.db.iterate(key[:p:p], key[p:len(key):len(key)])
 	if it == nil {
-		return false
+		return 0
 	}
 	defer it.Release()
 	next := 0
 	for next < len(heads) && it.Next() {
 		k, v := it.Key(), it.Value()
 		if len(k) != len(key) || len(v) != HashLength || binary.BigEndian.Uint64(k[p:]) != first+uint64(next) {
-			return false
+			break
 		}
 		copy(heads[next][:], v)
 		next++
 	}
-	return next == len(heads) && it.Error() == nil
+	if it.Error() != nil {
+		return 0
+	}
+	return next
+}
+
+// isCanonical reports whether head is the canonical head of section.
+func (r *Reader) isCanonical(sc *readScratch, section uint64, head *[HashLength]byte) bool {
+	var canonical [HashLength]byte
+	return r.canonicalHead(sc, section, &canonical) == nil && canonical == *head
 }
 
 // canonicalHead stores the canonical hash of section's last block in head.

@@ -32,6 +32,7 @@ type Reader struct {
 // readScratch holds a Bitsets call's buffers.
 type readScratch struct {
 	heads [][HashLength]byte
+	ahead [][HashLength]byte // a Snapshot's heads resolved with read-ahead
 	hkey  [CanonicalHashKeyLen]byte
 	skey  [len(sectionHeadPrefix) + 8]byte // stored heads' iterator prefix and start
 	// first holds the iterator's prefix and start, never written while an

@@ -5,61 +5,130 @@ import (
 	"sync"
 )
 
-// Snapshot is a matcher.Source over a Reader for one query: it reads each
-// section's canonical head once, the first time a Bitsets call needs it, and
-// reads every bit of the section under that head. Use a fresh one per query:
+// Snapshot is a matcher.Source over a Reader for one query: it resolves each
+// section's canonical head once, the first time a Bitsets call needs it (or
+// reads ahead to it), and reads every bit of the section under that head. Use a
+// fresh one per query:
 //
 //	err := m.Scan(ctx, begin, end, reader.Snapshot(), emit)
 //
 // Scan reads each bit of a run of sections with its own Bitsets call. Over the
 // Reader itself, every call reads the run's canonical heads again, which costs
 // more than the vectors on a disk database, and a reorg during the query can
-// give one section's bits from different heads. A Snapshot reads the heads once
-// per query, and a query sees each section as of one head: the one canonical
-// when the query first read the section. It never reads a vector of a head that
-// was not canonical at that moment. It is safe for concurrent use.
+// give one section's bits from different heads. A Snapshot resolves heads as
+// the Reader does (stored section heads confirmed by one canonical hash), and
+// when a call needs heads it does not hold, it also reads ahead of the call as
+// many sections as it holds (at most maxReadAhead): Scan reads its runs in
+// ascending order, so a query reads heads a number of times logarithmic in its
+// sections, not once per run, and reads ahead at most about as many heads as it
+// needs.
+//
+// A query sees each section as of one head, the one canonical when the query
+// resolved it; it never reads a vector of a head that was not canonical at that
+// moment. It is safe for concurrent use.
 type Snapshot struct {
-	r     *Reader
-	mu    sync.RWMutex
-	known map[uint64][HashLength]byte // the sections' heads read so far
+	r *Reader
+	// fill is held by the call resolving heads with read-ahead; a call that
+	// misses heads meanwhile resolves its own sections only, without waiting.
+	fill     sync.Mutex
+	mu       sync.RWMutex
+	resolved int                   // heads held
+	chunks   map[uint64]*headChunk // by section / chunkLen
 }
+
+// chunkLen is the number of sections of a headChunk.
+const chunkLen = 64
+
+// headChunk holds the heads of chunkLen consecutive sections, from a multiple of
+// chunkLen.
+type headChunk struct {
+	held  uint64 // bit i set: heads[i] is resolved
+	heads [chunkLen][HashLength]byte
+}
+
+// maxReadAhead bounds the sections a Snapshot reads ahead of a call.
+const maxReadAhead = 1024
 
 // Snapshot returns a new Snapshot of r.
 func (r *Reader) Snapshot() *Snapshot {
-	return &Snapshot{r: r, known: make(map[uint64][HashLength]byte)}
+	return &Snapshot{r: r}
 }
 
-// Bitsets is Reader.Bitsets, with each section's canonical head read once per
-// Snapshot.
+// Bitsets is Reader.Bitsets, with each section's canonical head resolved once
+// per Snapshot.
 func (s *Snapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	return s.r.bitsets(ctx, s, bit, first, dst)
 }
 
-// heads stores the heads of sections first.. in heads: those the snapshot
-// holds, and for the others those read now, which it then keeps. A missing
-// head is not kept: a later call reads it again.
+// heads stores the heads of sections first.. in heads: the ones the snapshot
+// holds, after resolving (and keeping) those it does not hold yet. A head that
+// cannot be resolved is not kept: a later call tries again.
 func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, heads [][HashLength]byte) error {
-	s.mu.RLock()
-	missing := false
-	for i := range heads {
-		h, ok := s.known[first+uint64(i)]
-		heads[i], missing = h, missing || !ok
-	}
-	s.mu.RUnlock()
-	if !missing {
+	held, ok := s.lookup(first, heads)
+	if ok {
 		return nil
 	}
-	if err := s.r.canonicalHeads(ctx, sc, first, heads); err != nil {
+	n, w := len(heads), len(heads)
+	if s.fill.TryLock() {
+		defer s.fill.Unlock()
+		w += min(held, maxReadAhead)
+	}
+	if cap(sc.ahead) < w {
+		sc.ahead = make([][HashLength]byte, w)
+	}
+	got, err := s.r.resolveHeads(ctx, sc, first, n, sc.ahead[:w])
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range heads {
-		if h, ok := s.known[first+uint64(i)]; ok {
-			heads[i] = h // read first by another call: one head per section
-		} else {
-			s.known[first+uint64(i)] = heads[i]
+	s.keep(first, got)
+	s.lookupLocked(first, heads) // all held now, some perhaps from before
+	return nil
+}
+
+// lookup copies the heads of sections first.. into heads and reports whether
+// the snapshot holds all of them, and how many heads it holds.
+func (s *Snapshot) lookup(first uint64, heads [][HashLength]byte) (held int, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.resolved, s.lookupLocked(first, heads)
+}
+
+func (s *Snapshot) lookupLocked(first uint64, heads [][HashLength]byte) bool {
+	for i := 0; i < len(heads); {
+		section := first + uint64(i)
+		c := s.chunks[section/chunkLen]
+		off := int(section % chunkLen)
+		k := min(len(heads)-i, chunkLen-off)
+		mask := (uint64(1)<<k - 1) << off // k = 64: all ones
+		if c == nil || c.held&mask != mask {
+			return false
+		}
+		copy(heads[i:i+k], c.heads[off:off+k])
+		i += k
+	}
+	return true
+}
+
+// keep adds the heads of sections first.. that the snapshot does not hold yet:
+// a head once held never changes. s.mu is held.
+func (s *Snapshot) keep(first uint64, heads [][HashLength]byte) {
+	if s.chunks == nil {
+		s.chunks = make(map[uint64]*headChunk)
+	}
+	for i, h := range heads {
+		section := first + uint64(i)
+		c := s.chunks[section/chunkLen]
+		if c == nil {
+			c = new(headChunk)
+			s.chunks[section/chunkLen] = c
+		}
+		bit := uint64(1) << (section % chunkLen)
+		if c.held&bit == 0 {
+			c.heads[section%chunkLen] = h
+			c.held |= bit
+			s.resolved++
 		}
 	}
-	return nil
 }
