@@ -15,7 +15,7 @@ TMP       := $(CURDIR)/.tmp
 
 all: test
 
-test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz
+test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth
 	@echo "make test: all passed"
 
 check-self-contained:
@@ -128,3 +128,17 @@ bench-live:
 	$(GO) test -run '^$$' -bench '^BenchmarkLive' -benchtime 40000x -count 6 ./index | tee $(TMP)/live.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(BloomFilter|UnindexedHeaders)$$' -count 6 . | tee $(TMP)/bloomfilter.txt
 	cd bench && $(GO) tool benchstat -col /impl $(TMP)/bloomfilter.txt
+
+# go-ethereum v1.14.13 built from the module cache with its core/bloombits and
+# common/bitutil imports swapped for ours: build, vet, its own tests and our
+# end-to-end eth_getLogs test inside its eth/filters (scripts/gethcopy.sh).
+.PHONY: test-geth
+test-geth:
+	./scripts/gethcopy.sh
+
+# Full eth_getLogs through eth/filters in that copy: go-ethereum as shipped vs
+# the drop-in path vs Scan, on Pebble chains built once into .tmp/gethbench
+# (make bench's layer node). BENCHTIME, COUNT and BENCH pass through.
+.PHONY: bench-geth
+bench-geth:
+	./scripts/gethcopy.sh bench

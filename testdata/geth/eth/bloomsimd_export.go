@@ -1,0 +1,19 @@
+// Added to go-ethereum's eth package by bloomsimd's scripts/gethcopy.sh, as
+// libevm's eth/bloombits.libevm.go does: it runs this node's own bloom servers
+// (eth/bloombits.go startBloomHandlers, with the swapped bitutil) for a test
+// outside the package.
+
+package eth
+
+import (
+	bloombits "github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/ethereum/go-ethereum/ethdb"
+)
+
+// StartBloomHandlers starts startBloomHandlers on db and returns the channel
+// it serves; closing quit stops it.
+func StartBloomHandlers(db ethdb.Database, sectionSize uint64, quit chan struct{}) chan chan *bloombits.Retrieval {
+	eth := &Ethereum{bloomRequests: make(chan chan *bloombits.Retrieval), closeBloomHandler: quit, chainDb: db}
+	eth.startBloomHandlers(sectionSize)
+	return eth.bloomRequests
+}
