@@ -91,6 +91,8 @@ $GO mod edit -require=github.com/bloomsimd/bloomsimd@v0.0.0 -replace="github.com
 if [ "$MODE" != libevm ]; then
 	step "apply testdata/geth/filter-scan.patch (the Scan fast path of indexedLogs)"
 	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
+	step "apply testdata/geth/filter-bloomfilter.patch (the header-by-header blocks tested with matcher.BloomFilter)"
+	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-bloomfilter.patch"
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
 	cp "$ROOT"/testdata/geth/eth/*.go eth/
