@@ -588,8 +588,8 @@ func TestBloomSIMDLiveConcurrent(t *testing.T) {
 				head := uint64(len(v) - 1)
 				qb := &viewBackend{testBackend: &testBackend{db: chain.db}, chain: chain, view: v,
 					sections: composed.SectionsAt(head), pin: composed.Pin(), requests: requests}
+				reorgsBefore := reorgs.Load() // with the view: a reorg after it counts
 				tipMu.RUnlock()
-				reorgsBefore := reorgs.Load()
 				f := liveFilters[rng.Intn(len(liveFilters))]
 				begin := int64(head) - int64(rng.Intn(3*size))
 				end := rpc.LatestBlockNumber.Int64()
