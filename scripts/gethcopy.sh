@@ -91,6 +91,8 @@ $GO mod edit -require=github.com/bloomsimd/bloomsimd@v0.0.0 -replace="github.com
 if [ "$MODE" != libevm ]; then
 	step "apply testdata/geth/filter-scan.patch (the Scan fast path of indexedLogs)"
 	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
+	step "apply testdata/geth/filter-bloomfilter.patch (the header-by-header blocks tested with matcher.BloomFilter)"
+	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-bloomfilter.patch"
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
 	cp "$ROOT"/testdata/geth/eth/*.go eth/
@@ -130,11 +132,16 @@ if ! $GO test -count=1 -v ./eth/filters >"$LOG" 2>&1; then
 fi
 grep -E '^(--- FAIL|ok|FAIL)|BloomSIMD|bloomsimd_' "$LOG" || true
 
-# GETHCOPY_RACE=1: the end-to-end test again under the race detector (about
-# 4 minutes on 2 idle cores, most of it generating the chain).
+# GETHCOPY_RACE=1: the end-to-end tests again under the race detector (about
+# 4 minutes on 2 idle cores, most of it generating the chain); otherwise the
+# short form of the live index's concurrent test (blocks every millisecond,
+# reorgs, queries) under -race.
 if [ "${GETHCOPY_RACE:-0}" = 1 ] && [ "$MODE" != libevm ]; then
-	step "bloomsimd's end-to-end test under -race"
+	step "bloomsimd's end-to-end tests under -race"
 	$GO test -count=1 -race -run BloomSIMD ./eth/filters
+elif [ "$MODE" != libevm ]; then
+	step "bloomsimd's live index concurrent test under -race (short)"
+	$GO test -count=1 -race -short -v -run 'BloomSIMDLiveConcurrent' ./eth/filters | grep -E '^(--- |ok|FAIL|panic)|bloomsimd_live|WARNING: DATA RACE'
 fi
 
 step "done: $MOD $VERSION with bloomsimd swapped in builds, vets and passes"

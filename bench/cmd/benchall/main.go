@@ -40,11 +40,17 @@ var layers = []layer{
 	{"matcher", "^BenchmarkMatcher$", "300ms", "1,2"}, // Scan on one core and on two
 	{"e2e", "^BenchmarkEndToEnd$", "200ms", ""},
 	{"write", "^BenchmarkIndexWrite$", "200ms", ""}, // a section's index into Pebble
+	// Full eth_getLogs inside the go-ethereum copy (scripts/gethcopy.sh bench):
+	// one query per row and count; its Pebble chains are built once into .tmp.
+	{"node", "^BenchmarkBloomSIMDGetLogsLive$", "1x", ""},
 }
+
+// nodeLayer runs in the go-ethereum copy, through the script, not in bench/.
+const nodeLayer = "node"
 
 func main() {
 	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a 95% confidence interval)")
-	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e,write)")
+	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e,write,node)")
 	out := flag.String("out", "", "raw output file (default results/<cpu>-<go>.txt)")
 	from := flag.String("from", "", "summarize and chart this raw output file of an earlier run instead of running")
 	flag.Parse()
@@ -141,8 +147,12 @@ func runLayer(l layer, count int, raw io.Writer) error {
 		args = append(args, "-cpu", l.cpus)
 	}
 	args = append(args, ".")
-	fmt.Println("go", strings.Join(args, " "))
 	cmd := exec.Command("go", args...)
+	if l.name == nodeLayer {
+		cmd = exec.Command(filepath.Join("..", "scripts", "gethcopy.sh"), "bench")
+		cmd.Env = append(os.Environ(), "BENCH="+l.pattern, "BENCHTIME="+l.benchtime, fmt.Sprint("COUNT=", count))
+	}
+	fmt.Println(strings.Join(cmd.Args, " "))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

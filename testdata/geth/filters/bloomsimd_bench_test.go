@@ -176,6 +176,7 @@ func openBenchChain(b *testing.B, spec benchChain, sections uint64) (ethdb.Datab
 	}
 	db := openPebble(b, dir)
 	b.Cleanup(func() { db.Close() })
+	storeIndexerProgress(b, db, sections)
 	return db, head
 }
 
