@@ -468,26 +468,14 @@ func TestMultiplexOddReplies(t *testing.T) {
 		mux := make(chan chan *Retrieval)
 		quit := make(chan struct{})
 		var wg sync.WaitGroup
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					select {
-					case <-quit:
-						return
-					case request := <-mux:
-						task := <-request
-						reply := task
-						nilOnce.Do(func() { reply = nil })
-						if reply != nil {
-							vectorsOf(testSectionSize)(task)
-						}
-						request <- reply
-					}
-				}
-			}()
-		}
+		serveReplies(2, mux, quit, &wg, func(task *Retrieval) *Retrieval {
+			reply := task
+			nilOnce.Do(func() { reply = nil })
+			if reply != nil {
+				vectorsOf(testSectionSize)(task)
+			}
+			return reply
+		})
 		results := make(chan uint64, 64)
 		session, err := m.Start(context.Background(), 0, end, results)
 		if err != nil {

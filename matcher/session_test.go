@@ -48,6 +48,12 @@ func expected(groups [][][3]uint, begin, end uint64) []uint64 {
 
 // serve answers requests on mux from n goroutines with answer, until quit.
 func serve(n int, mux chan chan *Retrieval, quit chan struct{}, wg *sync.WaitGroup, answer func(*Retrieval)) {
+	serveReplies(n, mux, quit, wg, func(task *Retrieval) *Retrieval { answer(task); return task })
+}
+
+// serveReplies is serve for retrievers whose reply need not be the task: reply
+// returns what is sent back (nil included).
+func serveReplies(n int, mux chan chan *Retrieval, quit chan struct{}, wg *sync.WaitGroup, reply func(*Retrieval) *Retrieval) {
 	for range n {
 		wg.Add(1)
 		go func() {
@@ -57,9 +63,7 @@ func serve(n int, mux chan chan *Retrieval, quit chan struct{}, wg *sync.WaitGro
 				case <-quit:
 					return
 				case request := <-mux:
-					task := <-request
-					answer(task)
-					request <- task
+					request <- reply(<-request)
 				}
 			}
 		}()
