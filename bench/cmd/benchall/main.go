@@ -40,6 +40,9 @@ var layers = []layer{
 	{"matcher", "^BenchmarkMatcher$", "300ms", "1,2"}, // Scan on one core and on two
 	{"e2e", "^BenchmarkEndToEnd$", "200ms", ""},
 	{"write", "^BenchmarkIndexWrite$", "200ms", ""}, // a section's index into Pebble
+	// Concurrent clients on one node: a fixed number of queries per row, so that
+	// every path answers the same draw of the mix.
+	{"load", "^BenchmarkLoad$", "300x", ""},
 	// Full eth_getLogs inside the go-ethereum copy (scripts/gethcopy.sh bench):
 	// one query per row and count; its Pebble chains (16 sections here unless
 	// BLOOMSIMD_GETH_BENCH_SECTIONS says otherwise; 256 in make bench-geth) are
@@ -52,7 +55,7 @@ const nodeLayer = "node"
 
 func main() {
 	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a 95% confidence interval)")
-	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e,write,node)")
+	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e,write,load,node)")
 	out := flag.String("out", "", "raw output file (default results/<cpu>-<go>.txt)")
 	from := flag.String("from", "", "summarize and chart this raw output file of an earlier run instead of running")
 	flag.Parse()
@@ -111,6 +114,11 @@ func report(out string) {
 	fmt.Println("   against go-ethereum's Matcher on go-ethereum's servers: (multiplex) our Matcher through go-ethereum's API on the same servers;")
 	fmt.Println("   (dropin) the same on matcher.ServeRetrievals; (scan) Matcher.Scan, the one-patch fast path")
 	printSummary(os.Stdout, sum, selected)
+	if ls, err := summarizeLoad(out); err != nil {
+		fatal(err)
+	} else if ls != nil {
+		printLoadSummary(os.Stdout, ls)
+	}
 	base := strings.TrimSuffix(out, ".txt")
 	if err := chart(sum, base, selected); err != nil {
 		fmt.Fprintln(os.Stderr, "chart:", err)

@@ -75,7 +75,7 @@ func summarize(path string) ([]*layerSummary, error) {
 		}
 		base, parts := res.Name.Parts()
 		l := layerOf("Benchmark" + string(base))
-		if l == "" || l == nodeLayer { // node: its impls are paths; the benchstat table shows them
+		if l == "" || l == nodeLayer || l == loadLayer { // their impls are paths: the benchstat table (and load's own summary) shows them
 			continue
 		}
 		impl, path, rest, cores := "", "", []string{string(base)}, "1"

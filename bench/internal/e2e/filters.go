@@ -146,6 +146,19 @@ func ClauseBits(clause []byte) [3]uint {
 	return bits
 }
 
+// Occurrences returns how many of the blooms hold all three bits of clause: the
+// blocks a filter of that clause alone finds in one cycle of the chain's blooms.
+func Occurrences(all [][256]byte, clause []byte) int {
+	bits := ClauseBits(clause)
+	n := 0
+	for _, b := range all {
+		if bloomHas(b, bits) {
+			n++
+		}
+	}
+	return n
+}
+
 // bloomHas reports whether the bloom has all the bits set.
 func bloomHas(bloom [256]byte, bits [3]uint) bool {
 	for _, bit := range bits {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common/bitutil"
@@ -83,6 +84,9 @@ type servers struct {
 	wg   sync.WaitGroup
 	geth chan chan *bloombits.Retrieval
 	ours chan chan *matcher.Retrieval
+	// reads counts the vectors the go-ethereum-style servers (geth, ours) read:
+	// one point lookup each.
+	reads atomic.Uint64
 
 	mu     sync.Mutex
 	dropin map[matcher.Source]chan chan *matcher.Retrieval // matcher.ServeRetrievals per Source
@@ -166,6 +170,7 @@ func (s *servers) stop() {
 // servers do, decompressing with decompress; an unreadable vector is left nil
 // and its error returned.
 func (c *Chain) readBitsets(bit uint, sections []uint64, decompress func([]byte, int) ([]byte, error)) ([][]byte, error) {
+	c.servers.reads.Add(uint64(len(sections)))
 	bitsets := make([][]byte, len(sections))
 	var failed error
 	for i, section := range sections {
@@ -180,6 +185,11 @@ func (c *Chain) readBitsets(bit uint, sections []uint64, decompress func([]byte,
 	}
 	return bitsets, failed
 }
+
+// ServerReads returns how many vectors the Chain's go-ethereum-style servers
+// (GethQuery's and OurMultiplexQuery's) have read so far, each with one point
+// lookup, as eth/bloombits.go reads them.
+func (c *Chain) ServerReads() uint64 { return c.servers.reads.Load() }
 
 // GethQuery runs a log query's bloom stage with a fresh go-ethereum Matcher on
 // the Chain's node servers, appending the matching blocks of [begin, end] to dst.
