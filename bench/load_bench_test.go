@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"

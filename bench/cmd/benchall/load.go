@@ -31,8 +31,8 @@ var loadMetrics = []struct {
 
 // loadSummary holds the medians of BenchmarkLoad's metrics.
 type loadSummary struct {
-	impls   []string                               // query paths, in file order
-	clients []int                                  // in file order
+	impls   []string                              // query paths, in file order
+	clients []int                                 // in file order
 	median  map[int]map[string]map[string]float64 // clients -> impl -> unit -> median
 }
 
