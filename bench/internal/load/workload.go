@@ -69,7 +69,8 @@ type Workload struct {
 // Filter shapes, as eth_getLogs callers use them: an address (35%); an address
 // and an event (30%); an address, an event and an indexed argument (10%); 2 to
 // 10 addresses and an event (10%); an event and an indexed argument of any
-// contract (15%).
+// contract (15%). Each filter has an address or an argument no other filter
+// has as its first, so the filters are distinct.
 func New(all [][256]byte, sections uint64) (*Workload, error) {
 	if sections == 0 {
 		return nil, fmt.Errorf("load: a chain of no sections")
@@ -77,7 +78,7 @@ func New(all [][256]byte, sections uint64) (*Workload, error) {
 	addrs := occurring(all, "address", 20, 4*NumFilters)
 	events := append([][]byte{e2e.TransferTopic, e2e.ApprovalTopic}, occurring(all, "event", 32, 30)...)
 	args := occurring(all, "argument", 32, NumFilters)
-	if len(addrs) < NumFilters+10 || len(args) < NumFilters/4 {
+	if len(addrs) < NumFilters+10 || len(args) < NumFilters {
 		return nil, fmt.Errorf("load: only %d addresses and %d arguments of the candidates occur in the blooms", len(addrs), len(args))
 	}
 	rng := rand.New(rand.NewPCG(Seed, 1))
@@ -101,7 +102,7 @@ func New(all [][256]byte, sections uint64) (*Workload, error) {
 		case x < 0.65:
 			clauses = [][][]byte{{addr}, {event()}}
 		case x < 0.75:
-			clauses = [][][]byte{{addr}, {event()}, {args[rng.IntN(len(args))]}}
+			clauses = [][][]byte{{addr}, {event()}, {args[rank]}}
 		case x < 0.85:
 			group := [][]byte{addr}
 			for range 1 + rng.IntN(9) {
@@ -109,7 +110,7 @@ func New(all [][256]byte, sections uint64) (*Workload, error) {
 			}
 			clauses = [][][]byte{group, {event()}}
 		default:
-			clauses = [][][]byte{{event()}, {args[rng.IntN(len(args))]}}
+			clauses = [][][]byte{{event()}, {args[rank]}}
 		}
 		w.Filters[rank] = e2e.Filter{Name: fmt.Sprintf("load%d", rank), Clauses: clauses}
 	}
