@@ -18,7 +18,8 @@ const scanRunBytes = 8 << 10
 // Scan matches blocks begin..end (inclusive) against vectors read from src and
 // calls emit with each match in ascending order, on the calling goroutine. It
 // splits the range into contiguous runs of sections evaluated in parallel by up
-// to GOMAXPROCS workers; each worker reads a bit's vectors for a run of sections
+// to GOMAXPROCS workers (the caller's goroutine and helpers; when src is a
+// *scheduler.Scheduler, only the helpers its node-wide bound grants); each worker reads a bit's vectors for a run of sections
 // with one Bitsets call (a later group only for the sections still matching).
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
 // ctx is cancelled, and otherwise the first error of src (or breach of the Source
@@ -56,11 +57,24 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	runLen := min(uint64(maxRunLen(vecBytes)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
 	sc := &scan{m: m, src: src, begin: begin, end: end, first: first, count: count, runLen: runLen}
-	err := sc.parallel(ctx, runs, int(min(procs, runs)-1), emit)
+	helpers := int(min(procs, runs) - 1)
+	if bound, ok := src.(helperBound); ok && helpers > 0 {
+		helpers = bound.AcquireHelpers(helpers)
+		defer bound.ReleaseHelpers(helpers)
+	}
+	err := sc.parallel(ctx, runs, helpers, emit)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // not a Source's error wrapping the cancellation
 	}
 	return err
+}
+
+// helperBound is a node-wide bound on Scan helper goroutines, as a
+// *scheduler.Scheduler has: a Scan over it starts only the helpers it grants
+// (maybe none: the caller's goroutine does all the work then).
+type helperBound interface {
+	AcquireHelpers(want int) int
+	ReleaseHelpers(n int)
 }
 
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
