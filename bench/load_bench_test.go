@@ -37,60 +37,6 @@ func loadBenchSections() (uint64, error) {
 	return n, nil
 }
 
-// loadNode is one query path of a node under load.
-type loadNode struct {
-	query  load.Func
-	counts func() (reads, vectors uint64) // Source reads so far
-	probe  func() error                   // checked during the run; nil for none
-	warm   bool                           // the path keeps state across queries: warm it first
-	stop   func()
-}
-
-// loadConfig starts a query path on a chain.
-type loadConfig struct {
-	name  string
-	start func(c *loadBenchChain) *loadNode
-}
-
-// loadConfigs are the query paths BenchmarkLoad compares.
-func loadConfigs() []loadConfig {
-	return []loadConfig{
-		{"geth", func(c *loadBenchChain) *loadNode {
-			// A Matcher per query on the node's 16 servers, one point lookup per vector.
-			return &loadNode{
-				query: func(ctx context.Context, q load.Query, dst []uint64) ([]uint64, error) {
-					return c.chain.GethQuery(ctx, c.loadFilter(q), q.Begin, q.End, dst)
-				},
-				counts: func() (uint64, uint64) { n := c.chain.ServerReads(); return n, n },
-				stop:   func() {},
-			}
-		}},
-		{"dropin", func(c *loadBenchChain) *loadNode {
-			// Swapped imports, ServeRetrievals over the Reader, no shared scheduler.
-			var count load.Counter
-			src := count.Wrap(c.src)
-			return &loadNode{
-				query: func(ctx context.Context, q load.Query, dst []uint64) ([]uint64, error) {
-					return c.chain.DropInQuery(ctx, src, c.loadFilter(q), q.Begin, q.End, dst)
-				},
-				counts: count.Counts,
-				stop:   func() {}, // the servers stay with the chain (keyed by src: one set per run)
-			}
-		}},
-		{"scan", func(c *loadBenchChain) *loadNode {
-			// Scan over a Reader Snapshot per query, no shared scheduler.
-			var count load.Counter
-			return &loadNode{
-				query: func(ctx context.Context, q load.Query, dst []uint64) ([]uint64, error) {
-					return e2e.OurScanQuery(ctx, count.Wrap(c.src.Snapshot()), c.loadFilter(q), q.Begin, q.End, dst)
-				},
-				counts: count.Counts,
-				stop:   func() {},
-			}
-		}},
-	}
-}
-
 // BenchmarkLoad runs many clients' log queries at once on one node: the bloom
 // stage over the end-to-end Pebble chain, as BenchmarkEndToEnd measures one
 // (matches go to the client; receipts are out of scope). Each client issues
@@ -114,7 +60,7 @@ func BenchmarkLoad(b *testing.B) {
 	var bc loadBenchChain
 	bc.sections = loadBenchSections
 	b.Cleanup(bc.close)
-	for _, cfg := range loadConfigs() {
+	for _, cfg := range loadPaths {
 		for _, clients := range loadClients {
 			b.Run(fmt.Sprintf("impl=%s/clients=%d", cfg.name, clients), func(b *testing.B) {
 				c := bc.getLoad(b)

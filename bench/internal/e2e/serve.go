@@ -214,10 +214,16 @@ func (c *Chain) GethOnOurServerQuery(ctx context.Context, src matcher.Source, fi
 // swapped for our matcher and startBloomHandlers for matcher.ServeRetrievals
 // over src: the node's query code (MultiplexQuery) unchanged.
 func (c *Chain) DropInQuery(ctx context.Context, src matcher.Source, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	return DropInQueryOn(ctx, c.dropIn(src), filters, begin, end, dst)
+}
+
+// DropInQueryOn is DropInQuery on retrieval servers of the caller's: those
+// answering requests (matcher.ServeRetrievals over a shared scheduler, say).
+func DropInQueryOn(ctx context.Context, requests chan chan *matcher.Retrieval, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
 	start := func(results chan uint64) (*matcher.MatcherSession, error) {
 		return matcher.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
 	}
-	return MultiplexQuery(start, c.dropIn(src), dst)
+	return MultiplexQuery(start, requests, dst)
 }
 
 // OurMultiplexQuery is GethQuery with our Matcher: same session protocol, same
