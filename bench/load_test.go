@@ -47,12 +47,14 @@ func TestLoadSharedScheduler(t *testing.T) {
 		queries = queries[:200]
 	}
 	want := make([]load.Answer, len(queries))
+	maxBlocks := 0
 	for i, q := range queries {
 		blocks, err := e2e.OurScanQuery(context.Background(), reader.Snapshot(), w.Filters[q.Filter].Clauses, q.Begin, q.End, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want[i] = load.AnswerOf(blocks)
+		maxBlocks = max(maxBlocks, len(blocks))
 	}
 
 	goroutines := runtime.NumGoroutine()
@@ -82,7 +84,7 @@ func TestLoadSharedScheduler(t *testing.T) {
 		}
 		return nil
 	}
-	res, err := load.Run(context.Background(), 64, queries, query, probe)
+	res, err := load.Run(context.Background(), 64, queries, maxBlocks, query, probe)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ func TestRun(t *testing.T) {
 		return append(dst, uint64(q.Filter), q.Begin), nil
 	}
 	probes := 0
-	res, err := Run(context.Background(), 8, qs, run, func() error { probes++; return nil })
+	res, err := Run(context.Background(), 8, qs, 2, run, func() error { probes++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,14 +168,14 @@ func TestRunErrors(t *testing.T) {
 		}
 		return dst, nil
 	}
-	if _, err := Run(context.Background(), 4, qs, failing, nil); !errors.Is(err, boom) {
+	if _, err := Run(context.Background(), 4, qs, 0, failing, nil); !errors.Is(err, boom) {
 		t.Fatalf("query error: got %v", err)
 	}
 	if n := calls.Load(); n >= 200 {
 		t.Errorf("%d queries ran after the failure", n)
 	}
 	ok := func(ctx context.Context, q Query, dst []uint64) ([]uint64, error) { return dst, nil }
-	if _, err := Run(context.Background(), 4, qs, ok, func() error { return boom }); !errors.Is(err, boom) {
+	if _, err := Run(context.Background(), 4, qs, 0, ok, func() error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("probe error: got %v", err)
 	}
 }

@@ -36,7 +36,10 @@ type Result struct {
 	Elapsed   time.Duration   // wall time of all the queries
 	Latencies []time.Duration // per query, in query order
 	Answers   []Answer        // per query, in query order
-	PeakHeap  uint64          // most heap bytes in objects (live or not yet swept) seen during the run (run a GC before)
+	// PeakHeap is the most heap bytes in objects (live or not yet swept) seen
+	// during the run (run a GC before), less the clients' match buffers: what
+	// the node and its query path hold.
+	PeakHeap uint64
 }
 
 // Percentile returns the p-th percentile (0 < p <= 1) of the latencies, by the
@@ -55,11 +58,14 @@ func (r *Result) Percentile(p float64) time.Duration {
 const sampleEvery = 2 * time.Millisecond
 
 // Run runs queries through run from clients goroutines at once, each taking
-// the next query not yet taken, as soon as its previous one is answered. probe,
+// the next query not yet taken, as soon as its previous one is answered. Each
+// client collects the matches into one buffer, allocated before the run with
+// room for maxBlocks (the largest answer), so that the run measures the query
+// paths, not the growth of their consumers' buffers. probe,
 // if not nil, is called every sampleEvery during the run and once at its end
 // (to watch a cache's size); its error fails the run. The first error of a
 // query stops the others and is returned.
-func Run(ctx context.Context, clients int, queries []Query, run Func, probe func() error) (*Result, error) {
+func Run(ctx context.Context, clients int, queries []Query, maxBlocks int, run Func, probe func() error) (*Result, error) {
 	if clients < 1 {
 		return nil, fmt.Errorf("load: %d clients", clients)
 	}
@@ -71,14 +77,17 @@ func Run(ctx context.Context, clients int, queries []Query, run Func, probe func
 	sampled := make(chan error, 1)
 	go func() { sampled <- sample(stopSampling, &res.PeakHeap, probe) }()
 
+	dsts := make([][]uint64, clients)
+	for i := range dsts {
+		dsts[i] = make([]uint64, 0, maxBlocks)
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for _, dst := range dsts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var dst []uint64
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(queries) || ctx.Err() != nil {
@@ -101,6 +110,7 @@ func Run(ctx context.Context, clients int, queries []Query, run Func, probe func
 	if err := <-sampled; err != nil {
 		return nil, err
 	}
+	res.PeakHeap -= min(res.PeakHeap, uint64(clients*maxBlocks*8))
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
