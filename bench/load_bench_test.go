@@ -50,7 +50,8 @@ func loadBenchSections() (uint64, error) {
 // sees it; reads/query, the Source reads (each one bit over a run of sections;
 // go-ethereum's servers do a point lookup per vector) that reached storage,
 // counted by a wrapper around the Source; vectors/query, the vectors those
-// reads returned; peak-heap-B, the most heap bytes in objects sampled every
+// reads returned; candidates/query, the blocks the bloom stage returned
+// (the same draw, so the same figure, for every path); peak-heap-B, the most heap bytes in objects sampled every
 // 2 ms during the run, after a GC, less the clients' match buffers; cpu-ns/op, the process's CPU time per query
 // (on a loaded machine ns/op also counts waits for a core).
 //
@@ -102,6 +103,11 @@ func BenchmarkLoad(b *testing.B) {
 				b.ReportMetric(float64(reads1-reads0)/n, "reads/query")
 				b.ReportMetric(float64(vectors1-vectors0)/n, "vectors/query")
 				b.ReportMetric(float64(res.PeakHeap), "peak-heap-B")
+				blocks := 0
+				for _, a := range res.Answers {
+					blocks += a.Blocks
+				}
+				b.ReportMetric(float64(blocks)/n, "candidates/query")
 				if cpuOK && cpuOK1 {
 					b.ReportMetric(float64(cpu1-cpu0)/n, "cpu-ns/op")
 				}

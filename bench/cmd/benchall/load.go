@@ -25,6 +25,7 @@ var loadMetrics = []struct {
 	{"p99-sec", "p99", func(v float64) string { return formatNs(v * 1e9) }},
 	{"reads/query", "reads/query", func(v float64) string { return fmt.Sprintf("%.2f", v) }},
 	{"vectors/query", "vectors/query", func(v float64) string { return fmt.Sprintf("%.1f", v) }},
+	{"candidates/query", "candidates/q", func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 	{"cpu-sec/op", "cpu/query", func(v float64) string { return formatNs(v * 1e9) }},
 	{"peak-heap-B", "peak heap", func(v float64) string { return fmt.Sprintf("%.1f MiB", v/(1<<20)) }},
 }
