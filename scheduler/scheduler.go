@@ -256,9 +256,10 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 		s.mu.Unlock()
 		return ErrClosed
 	}
+	cached := s.cache.bit(bit)
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
-		if data, ok := s.cache.get(k); ok {
+		if data, ok := cached.get(k.section); ok {
 			copy(dst[i], data) // cached data is never written: copying under the lock is just simplest
 			hits++
 			i++
@@ -278,7 +279,7 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 		j := i + 1
 		for j < len(dst) {
 			k := key{bit, first + uint64(j)}
-			if _, ok := s.cache.entries[k]; ok {
+			if _, ok := cached[k.section]; ok {
 				break
 			}
 			if f := s.inflight[k]; f != nil && !f.group.abandoned {

@@ -233,10 +233,8 @@ func TestSchedulerHostileSources(t *testing.T) {
 			if src.calls.Load() == before {
 				t.Fatal("a failure was cached")
 			}
-			for key := range s.cache.entries {
-				if key.bit == 13 {
-					t.Fatalf("vector of the failing bit cached: %v", key)
-				}
+			if n := len(s.cache.bit(13)); n != 0 {
+				t.Fatalf("%d vectors of the failing bit cached", n)
 			}
 		})
 	}
@@ -369,9 +367,9 @@ func TestSchedulerChangingNotCached(t *testing.T) {
 	if n := src.sections.Load(); n != 4+3*4 {
 		t.Fatalf("%d sections read, want 16", n)
 	}
-	for key := range s.cache.entries {
-		if key.section >= 10 {
-			t.Fatalf("changing section cached: %v", key)
+	for section := range s.cache.bit(4) {
+		if section >= 10 {
+			t.Fatalf("changing section %d cached", section)
 		}
 	}
 	if !s.Changing(10) || s.Changing(9) {
