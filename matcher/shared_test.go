@@ -54,7 +54,7 @@ func TestSharedSchedulerSessionsAndScans(t *testing.T) {
 				var got []uint64
 				var err error
 				if c%2 == 0 {
-					got = serveSessionErr(m, begin, end, requests, &err)
+					got, err = serveSessionErr(m, begin, end, requests)
 				} else {
 					got, err = scanAll(m, begin, end, sched)
 				}
@@ -78,26 +78,6 @@ func TestSharedSchedulerSessionsAndScans(t *testing.T) {
 		t.Fatalf("%d vectors read (scheduler counted %d) for at most %d distinct", n, st.ReadSections, 40*sections)
 	}
 	t.Logf("%+v", st)
-}
-
-// serveSessionErr is serveSession returning the session's error.
-func serveSessionErr(m *Matcher, begin, end uint64, requests chan chan *Retrieval, errp *error) []uint64 {
-	results := make(chan uint64, 64)
-	s, err := m.Start(context.Background(), begin, end, results)
-	if err != nil {
-		*errp = err
-		return nil
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); s.Multiplex(16, 0, requests) }()
-	var got []uint64
-	for b := range results {
-		got = append(got, b)
-	}
-	s.Close()
-	<-done
-	*errp = s.Error()
-	return got
 }
 
 // countingBound is a helper bound that grants at most limit helpers and
@@ -185,7 +165,7 @@ func TestSharedSchedulerHostileSource(t *testing.T) {
 			var got []uint64
 			var err error
 			if c%4 < 2 {
-				got = serveSessionErr(m, 0, end, requests, &err)
+				got, err = serveSessionErr(m, 0, end, requests)
 			} else {
 				got, err = scanAll(m, 0, end, sched)
 			}

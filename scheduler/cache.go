@@ -57,7 +57,8 @@ func (q *fifo[T]) pop() T {
 type cache struct {
 	budget     int64
 	smallLimit int64
-	entries    map[key]*entry
+	bits       map[uint]map[uint64]*entry // by bit, then section: a request is one bit
+	count      int                        // entries cached
 	small      fifo[*entry]
 	main       fifo[*entry]
 	smallBytes int64
@@ -72,7 +73,7 @@ func newCache(budget int64, vectorBytes int) *cache {
 	return &cache{
 		budget:     budget,
 		smallLimit: max(budget/10, 1),
-		entries:    make(map[key]*entry),
+		bits:       make(map[uint]map[uint64]*entry),
 		ghosts:     make(map[key]int),
 		ghostLimit: int(max(budget/(int64(vectorBytes)+entryOverhead), 1)),
 	}
@@ -80,7 +81,18 @@ func newCache(budget int64, vectorBytes int) *cache {
 
 // get returns the cached vector of k, counting the hit for eviction.
 func (c *cache) get(k key) ([]byte, bool) {
-	e, ok := c.entries[k]
+	return c.bit(k.bit).get(k.section)
+}
+
+// sections is the cache of one bit, by section.
+type sections map[uint64]*entry
+
+// bit returns the cache of bit (nil, which reads as empty, if it has none).
+func (c *cache) bit(bit uint) sections { return c.bits[bit] }
+
+// get returns the cached vector of section, counting the hit for eviction.
+func (m sections) get(section uint64) ([]byte, bool) {
+	e, ok := m[section]
 	if !ok {
 		return nil, false
 	}
@@ -90,13 +102,26 @@ func (c *cache) get(k key) ([]byte, bool) {
 	return e.data, true
 }
 
+// lookup returns the entry of k, or nil.
+func (c *cache) lookup(k key) *entry { return c.bits[k.bit][k.section] }
+
+// remove forgets e.
+func (c *cache) remove(e *entry) {
+	m := c.bits[e.key.bit]
+	delete(m, e.key.section)
+	if len(m) == 0 {
+		delete(c.bits, e.key.bit)
+	}
+	c.count--
+}
+
 // bytes is what the cache holds, overhead included.
 func (c *cache) bytes() int64 { return c.smallBytes + c.mainBytes }
 
 // add caches data as the vector of k, evicting until the budget holds. A vector
 // larger than the whole budget is not cached.
 func (c *cache) add(k key, data []byte) {
-	if _, ok := c.entries[k]; ok {
+	if c.lookup(k) != nil {
 		return
 	}
 	e := &entry{key: k, data: data}
@@ -106,7 +131,13 @@ func (c *cache) add(k key, data []byte) {
 	for c.bytes()+e.bytes() > c.budget {
 		c.evict()
 	}
-	c.entries[k] = e
+	m := c.bits[k.bit]
+	if m == nil {
+		m = make(sections)
+		c.bits[k.bit] = m
+	}
+	m[k.section] = e
+	c.count++
 	if c.ghosts[k] > 0 {
 		c.main.push(e)
 		c.mainBytes += e.bytes()
@@ -143,7 +174,7 @@ func (c *cache) evictSmall() bool {
 			}
 			continue
 		}
-		delete(c.entries, e.key)
+		c.remove(e)
 		c.evictions++
 		c.remember(e.key)
 		return true
@@ -161,7 +192,7 @@ func (c *cache) evictMain() {
 			continue
 		}
 		c.mainBytes -= e.bytes()
-		delete(c.entries, e.key)
+		c.remove(e)
 		c.evictions++
 		return
 	}

@@ -169,18 +169,18 @@ func TestCacheBudget(t *testing.T) {
 	var queued int64
 	for _, q := range []*fifo[*entry]{&c.small, &c.main} {
 		for _, e := range q.items[q.head:] {
-			if c.entries[e.key] != e {
+			if c.lookup(e.key) != e {
 				t.Fatalf("queued entry %v not mapped", e.key)
 			}
 			queued += e.bytes()
 		}
 	}
-	if queued != c.bytes() || int64(len(c.entries))*(vecBytes+entryOverhead) != queued {
-		t.Fatalf("queues hold %d bytes, counted %d, %d entries", queued, c.bytes(), len(c.entries))
+	if queued != c.bytes() || int64(c.count)*(vecBytes+entryOverhead) != queued {
+		t.Fatalf("queues hold %d bytes, counted %d, %d entries", queued, c.bytes(), c.count)
 	}
 	if big := make([]byte, budget); true {
 		c.add(key{9999, 0}, big)
-		if _, ok := c.entries[key{9999, 0}]; ok || c.bytes() > budget {
+		if c.lookup(key{9999, 0}) != nil || c.bytes() > budget {
 			t.Fatal("a vector above the budget was cached")
 		}
 	}

@@ -65,16 +65,17 @@ type Scheduler struct {
 	hits, misses, shared, readCalls, readSections, failures atomic.Int64
 }
 
-// flight is one vector being read; done is closed once data or err is set.
+// flight is one vector being read, by its group.
 type flight struct {
-	done  chan struct{}
-	data  []byte
-	err   error
+	data  []byte // set before group.done is closed, unless group.err is
 	group *readGroup
 }
 
 // readGroup is one Source read of a run of sections, shared by its waiters.
 type readGroup struct {
+	flights   []flight      // one per section of the run
+	done      chan struct{} // closed once every flight's data, or err, is set
+	err       error
 	cancel    context.CancelFunc
 	waiters   int  // callers waiting for any of its flights (under Scheduler.mu)
 	finished  bool // its flights are settled
@@ -256,9 +257,10 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 		s.mu.Unlock()
 		return ErrClosed
 	}
+	cached := s.cache.bit(bit)
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
-		if data, ok := s.cache.get(k); ok {
+		if data, ok := cached.get(k.section); ok {
 			copy(dst[i], data) // cached data is never written: copying under the lock is just simplest
 			hits++
 			i++
@@ -278,7 +280,7 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 		j := i + 1
 		for j < len(dst) {
 			k := key{bit, first + uint64(j)}
-			if _, ok := s.cache.entries[k]; ok {
+			if _, ok := cached[k.section]; ok {
 				break
 			}
 			if f := s.inflight[k]; f != nil && !f.group.abandoned {
@@ -301,12 +303,12 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 			continue
 		}
 		select {
-		case <-f.done:
+		case <-f.group.done:
 		case <-ctx.Done():
 			s.leave(groups)
 			return ctx.Err()
 		}
-		if f.err != nil {
+		if err := f.group.err; err != nil {
 			s.leave(groups)
 			switch {
 			case ctx.Err() != nil:
@@ -314,7 +316,7 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 			case s.base.Err() != nil:
 				return ErrClosed
 			}
-			return f.err
+			return err
 		}
 		copy(dst[i], f.data)
 	}
@@ -347,37 +349,38 @@ func (s *Scheduler) leave(groups []*readGroup) {
 	}
 }
 
-// startRead starts the read of len(flights) sections of bit from first,
-// filling flights with new flights registered as in flight. Call with s.mu
+// startRead starts the read of len(waits) sections of bit from first,
+// setting waits to the new flights, registered as in flight. Call with s.mu
 // held.
-func (s *Scheduler) startRead(bit uint, first uint64, flights []*flight) *readGroup {
+func (s *Scheduler) startRead(bit uint, first uint64, waits []*flight) *readGroup {
 	ctx, cancel := context.WithCancel(s.base)
-	g := &readGroup{cancel: cancel}
-	for i := range flights {
-		f := &flight{done: make(chan struct{}), group: g}
-		flights[i] = f
+	g := &readGroup{flights: make([]flight, len(waits)), done: make(chan struct{}), cancel: cancel}
+	for i := range waits {
+		f := &g.flights[i]
+		f.group = g
+		waits[i] = f
 		s.inflight[key{bit, first + uint64(i)}] = f
 	}
-	flights = append([]*flight(nil), flights...) // the caller's slice stays its own
 	s.wg.Add(1)
-	go s.read(ctx, g, bit, first, flights)
+	go s.read(ctx, g, bit, first)
 	return g
 }
 
-// read reads the vectors of flights, caches them and settles the flights.
-func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint64, flights []*flight) {
+// read reads the vectors of g's flights, caches them and settles the group.
+func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint64) {
 	defer s.wg.Done()
 	defer g.cancel()
+	n := len(g.flights)
 	var bufs [][]byte
 	err := s.acquireRead(ctx)
 	if err == nil {
-		bufs = make([][]byte, len(flights))
+		bufs = make([][]byte, n)
 		for i := range bufs {
 			bufs[i] = make([]byte, s.vb) // one each: the cache evicts them one by one
 		}
 		dst := append([][]byte(nil), bufs...)
 		s.readCalls.Add(1)
-		s.readSections.Add(int64(len(flights)))
+		s.readSections.Add(int64(n))
 		err = Read(ctx, s.src, bit, first, dst, s.vb)
 		s.releaseRead()
 		if err == nil {
@@ -389,22 +392,20 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 	}
 	s.mu.Lock()
 	g.finished = true
-	for i, f := range flights {
+	g.err = err
+	for i := range g.flights {
+		f := &g.flights[i]
 		k := key{bit, first + uint64(i)}
 		if s.inflight[k] == f {
 			delete(s.inflight, k)
 		}
-		if err != nil {
-			f.err = err
-			continue
-		}
-		f.data = bufs[i]
-		if !s.closed {
-			s.cache.add(k, f.data)
+		if err == nil {
+			f.data = bufs[i]
+			if !s.closed {
+				s.cache.add(k, f.data)
+			}
 		}
 	}
 	s.mu.Unlock()
-	for _, f := range flights {
-		close(f.done)
-	}
+	close(g.done)
 }

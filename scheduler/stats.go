@@ -19,7 +19,7 @@ type Stats struct {
 // Stats returns the counters now.
 func (s *Scheduler) Stats() Stats {
 	s.mu.Lock()
-	bytes, entries, evictions := s.cache.bytes(), int64(len(s.cache.entries)), s.cache.evictions
+	bytes, entries, evictions := s.cache.bytes(), int64(s.cache.count), s.cache.evictions
 	s.mu.Unlock()
 	return Stats{
 		Hits:         s.hits.Load(),
