@@ -1,10 +1,10 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 )
 
 // canonicalHeads stores in heads[i] the canonical head of section first+i: the
@@ -35,9 +35,10 @@ func (r *Reader) canonicalHeads(ctx context.Context, sc *readScratch, first uint
 // the canonical chain as of one moment, except during a reorg's writes, where
 // go-ethereum's reads see a mixture of both chains too.
 func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64, n int, buf [][HashLength]byte) ([][HashLength]byte, error) {
-	// No section past the last one whose blocks have numbers.
-	if limit := math.MaxUint64/r.sectionSize - first; uint64(len(buf)) > limit {
-		buf = buf[:limit]
+	// No section past the last one whose blocks have numbers (checkRequest
+	// has checked the n sections).
+	for len(buf) > n && !r.hasBlocks(first+uint64(len(buf)-1)) {
+		buf = buf[:len(buf)-1]
 	}
 	if len(buf) >= 2 {
 		m := r.storedHeads(sc, first, buf)
@@ -78,7 +79,8 @@ func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]
 	next := 0
 	for next < len(heads) && it.Next() {
 		k, v := it.Key(), it.Value()
-		if len(k) != len(key) || len(v) != HashLength || binary.BigEndian.Uint64(k[p:]) != first+uint64(next) {
+		if len(k) != len(key) || len(v) != HashLength || !bytes.Equal(k[:p], key[:p]) ||
+			binary.BigEndian.Uint64(k[p:]) != first+uint64(next) {
 			break
 		}
 		copy(heads[next][:], v)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -224,6 +225,9 @@ type HeaderFunc func(hash [32]byte, number uint64) (parentHash [32]byte, bloom [
 // head's if that is later (it holds at most two sections). A head before from
 // is ignored. On an error (a header not found) the Live is unchanged.
 func (l *Live) Follow(number uint64, hash, parentHash [32]byte, bloom [256]byte, from uint64, header HeaderFunc) error {
+	if number == math.MaxUint64 { // before the walk, which may empty the Live
+		return fmt.Errorf("%w: block number %d has no successor", ErrGap, number)
+	}
 	if s := number / l.size; s >= 1 {
 		from = max(from, (s-1)*l.size)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync"
 
@@ -133,7 +134,7 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 		return fmt.Errorf("index: bloom bit %d out of range [0, %d)", bit, BloomBits)
 	}
 	// Every section's last block number, (first+n)*sectionSize-1, must fit.
-	if hi, _ := bits.Mul64(first+n, r.sectionSize); first+n < first || hi != 0 {
+	if n > 0 && (first+(n-1) < first || !r.hasBlocks(first+(n-1))) {
 		return fmt.Errorf("index: %d sections from section %d end beyond the last block number", n, first)
 	}
 	for i, d := range dst {
@@ -142,6 +143,13 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// hasBlocks reports whether every block of section has a number: whether its
+// last block, (section+1)*sectionSize-1, is at most 2^64-1.
+func (r *Reader) hasBlocks(section uint64) bool {
+	hi, lo := bits.Mul64(section, r.sectionSize)
+	return hi == 0 && lo <= math.MaxUint64-(r.sectionSize-1)
 }
 
 // readVectors decodes bit's vectors of sections first.. under heads into dst,
@@ -161,6 +169,13 @@ func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, fir
 	n := uint64(len(dst))
 	for next < n && it.Next() {
 		k := it.Key()
+		if !bytes.HasPrefix(k, key[:bloomBitsPrefixLength]) {
+			// Not a key of bit's: a store that ignores prefix.
+			if bytes.Compare(k, key[:bloomBitsPrefixLength]) > 0 {
+				break // past bit's keys
+			}
+			continue
+		}
 		if len(k) != BloomBitsKeyLen {
 			continue // not a bloom-bits key
 		}
