@@ -526,6 +526,9 @@ type LiveSnapshot struct {
 	chunks   uint64
 }
 
+// same reports whether sn and o are the same tip of one Live.
+func (sn LiveSnapshot) same(o LiveSnapshot) bool { return sn.st == o.st && sn.next == o.next }
+
 // Head returns the tip's block number, and false if the snapshot holds no block.
 func (sn LiveSnapshot) Head() (uint64, bool) {
 	if sn.st == nil || sn.next == sn.st.lo {

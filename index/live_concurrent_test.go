@@ -286,7 +286,7 @@ func TestLiveConcurrentScan(t *testing.T) {
 				}
 				src, begin, end = sn, first*size+rng.Uint64N(size), head
 			case "composed":
-				p := composed.Pin()
+				p := composed.Snapshot()
 				head, ok := p.live.Head()
 				if !ok || composed.Sections() == 0 {
 					continue
