@@ -81,3 +81,58 @@ func TestReaderIteratorIgnoresPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderPointReads runs the Reader's tests of what it reads, not how, with
+// a point read per section instead of iterators.
+func TestReaderPointReads(t *testing.T) {
+	testReadMode = pointReads
+	defer func() { testReadMode = iterating }()
+	for _, c := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"RoundTrip", TestRoundTrip},
+		{"Reorg", TestReaderReorg},
+		{"SnapshotReorg", TestSnapshotReorg},
+		{"Missing", TestReaderMissing},
+		{"Corrupt", TestReaderCorrupt},
+		{"Args", TestReaderArgs},
+		{"Context", TestReaderContext},
+		{"Concurrent", TestReaderConcurrent},
+		{"LastSection", TestReaderLastSection},
+		{"SnapshotKeepsHeads", TestSnapshotKeepsHeads},
+	} {
+		t.Run(c.name, c.test)
+	}
+}
+
+// emptyIfMissingDB is a store whose Get returns an empty value, not an error,
+// for a missing key.
+type emptyIfMissingDB struct{ *memDB }
+
+func (db emptyIfMissingDB) Get(key []byte) ([]byte, error) {
+	v, err := db.memDB.Get(key)
+	if err != nil {
+		return nil, nil
+	}
+	return v, nil
+}
+
+// TestReaderEmptyIfMissing: on a store whose Get does not fail for a missing
+// key, a missing vector is still an error, not an all-zero vector.
+func TestReaderEmptyIfMissing(t *testing.T) {
+	const size = 64
+	c := newTestChain(t, size, [][][256]byte{makeSection(t, kindDense, size, 1), makeSection(t, kindDense, size, 2)})
+	c.db.Delete(BloomBitsKey(9, 1, testHead(1, canonicalVariant)))
+	r, err := NewReader(emptyIfMissingDB{c.db}, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mode = pointReads
+	for n := 1; n <= 2; n++ {
+		if err := r.Bitsets(context.Background(), 9, 2-uint64(n), c.buffers(n)); !errors.Is(err, ErrNoVector) {
+			t.Errorf("%d sections: a missing vector: %v, want %v", n, err, ErrNoVector)
+		}
+	}
+	c.checkRun(t, r, 10, 0, 2)
+}
