@@ -131,7 +131,7 @@ func TestLiveFollow(t *testing.T) {
 		dst := [][]byte{make([]byte, size/8)}
 		for s := first; s < first+count; s++ {
 			for range 8 {
-				bit := uint(bt.rng.IntN(bloomBitCount))
+				bit := uint(bt.rng.IntN(BloomBits))
 				if err := sn.Bitsets(context.Background(), bit, s, dst); err != nil {
 					t.Fatal(err)
 				}

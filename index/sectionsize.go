@@ -6,8 +6,8 @@ import (
 	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
-// checkSectionSize reports a section size the index cannot have: a positive
-// multiple of 8 (vectors are sectionSize/8 bytes) and at most
+// checkSectionSize fails for a section size the index cannot have. A size must
+// be a positive multiple of 8 (vectors are sectionSize/8 bytes) and at most
 // matcher.MaxSectionSize, the bound the Generator and the Matcher share, which
 // keeps every size in a 32-bit int and a Live's memory bounded.
 func checkSectionSize(sectionSize uint64) error {
