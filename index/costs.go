@@ -52,16 +52,14 @@ func nanotime() int64 { return int64(time.Since(clockStart)) }
 var clockStart = time.Now()
 
 // iterate reports whether to read a run of n sections (n keys, n >= 1) with one
-// iterator rather than n point reads.
-func (c *storeCosts) iterate(n int) bool {
-	if n < 2 {
-		return false // one key: a point read is never dearer than an iterator
-	}
+// iterator and gets point reads rather than n point reads. Even for one key, an iterator can cost
+// less than a point read (on Pebble a Get seeks every level, with its filters).
+func (c *storeCosts) iterate(n, gets int) bool {
 	get, open, next := c.get.Load(), c.open.Load(), c.next.Load()
 	switch {
-	case open == 0: // iterators not tried yet
-		return c.sinceTried.Load() >= firstTry
-	case open+int64(n-1)*next < int64(n)*get:
+	case open == 0: // iterators not tried yet: try one over a run, to time both open and next
+		return n >= 2 && c.sinceTried.Load() >= firstTry
+	case open+int64(n-1)*next+int64(gets)*get < int64(n)*get:
 		return c.iterRuns.Add(1)%refreshEvery != 0
 	default:
 		return c.sinceTried.Load() >= retryFactor*open

@@ -40,7 +40,7 @@ func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64
 	for len(buf) > n && !r.hasBlocks(first+uint64(len(buf)-1)) {
 		buf = buf[:len(buf)-1]
 	}
-	if r.iterate(len(buf)) {
+	if r.iterate(len(buf), 1) { // the stored heads, confirmed by one canonical hash
 		m := r.storedHeads(sc, first, buf)
 		if m >= n && r.isCanonical(sc, first+uint64(m-1), &buf[m-1]) {
 			return buf[:m], nil

@@ -170,22 +170,22 @@ func (r *Reader) hasBlocks(section uint64) bool {
 	return hi == 0 && lo <= math.MaxUint64-(r.sectionSize-1)
 }
 
-// iterate reports whether to read a run of n sections with one iterator rather
-// than a point read per section.
-func (r *Reader) iterate(n int) bool {
+// iterate reports whether to read a run of n sections with one iterator (and
+// gets point reads besides) rather than a point read per section.
+func (r *Reader) iterate(n, gets int) bool {
 	switch r.mode {
 	case iterating:
-		return n >= 2
+		return n > gets
 	case pointReads:
 		return false
 	}
-	return r.costs.iterate(n)
+	return r.costs.iterate(n, gets)
 }
 
 // readVectors decodes bit's vectors of sections first.. under heads into dst,
 // with one iterator over the bit's keys or with a point read per section.
 func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
-	if r.iterate(len(dst)) || !r.missingFails() {
+	if r.iterate(len(dst), 0) || !r.missingFails() {
 		return r.iterateVectors(ctx, sc, bit, first, heads, dst)
 	}
 	return r.getVectors(ctx, sc, bit, first, heads, dst)
