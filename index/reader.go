@@ -22,8 +22,8 @@ import (
 // run, or one canonical hash per section), then the bit's vectors: with one
 // iterator (skipping keys of other heads, left by a reorg) or with a point read
 // per section under its head, whichever it has measured cheaper on its store
-// (costs.go; go-ethereum's memorydb copies the whole database per iterator). A reorg that
-// lands between the two reads can give vectors of the heads read, as
+// (costs.go; go-ethereum's memorydb copies the whole database per iterator). A
+// reorg that lands between the two reads can give vectors of the heads read, as
 // go-ethereum's bloom servers do. For a query, Snapshot reads each section's
 // head once.
 type Reader struct {
