@@ -62,32 +62,74 @@ func (c *Composed) onDisk() uint64 {
 // Bitsets is scheduler.Source: each call reads the disk index's section count and
 // the Live's newest tip anew.
 func (c *Composed) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	return c.Pin().Bitsets(ctx, bit, first, dst)
+	live, onDisk := c.tip()
+	return (&ComposedSnapshot{disk: c.disk, onDisk: onDisk, live: live}).Bitsets(ctx, bit, first, dst)
 }
 
-// Pin returns a Source fixed to the current disk section count and Live tip, for
-// a query that must see one tip in all the bits it reads (Scan).
-func (c *Composed) Pin() *PinnedSource {
-	// The snapshot first: a section the Live dropped after it was taken is on
-	// disk by the time the count is read (DropThrough follows the disk commit).
-	live := c.live.Snapshot()
-	return &PinnedSource{disk: c.disk, onDisk: c.onDisk(), live: live}
+// Snapshot returns a Source fixed to one disk section count and one Live tip,
+// for a query that must see one tip in all the bits it reads (Scan): use a
+// fresh one per query. When the disk index is a *Reader, the snapshot reads it
+// through a Reader Snapshot of its own, so that each disk section's head is
+// resolved once per query too.
+func (c *Composed) Snapshot() *ComposedSnapshot {
+	live, onDisk := c.tip()
+	disk := c.disk
+	if r, ok := disk.(*Reader); ok && r != nil {
+		disk = r.Snapshot()
+	}
+	return &ComposedSnapshot{disk: disk, onDisk: onDisk, live: live}
 }
 
-// PinnedSource is a Composed fixed to one disk section count and one Live tip.
-type PinnedSource struct {
+// Pin is Snapshot.
+//
+// Deprecated: use Snapshot, the per-query view's name on Reader, Live and
+// Composed alike.
+func (c *Composed) Pin() *ComposedSnapshot { return c.Snapshot() }
+
+// tipTries is how many times tip reads the Live and the disk count without
+// holding off the Live's writer.
+const tipTries = 8
+
+// tip returns a Live snapshot and the disk section count of one moment: the
+// Live did not change while the count was read. Otherwise a section reorged
+// and committed to disk meanwhile could be read from disk on the new chain,
+// and the section after it from the Live's old tip.
+func (c *Composed) tip() (LiveSnapshot, uint64) {
+	for range tipTries {
+		// The snapshot first: a section the Live dropped after it was taken is on
+		// disk by the time the count is read (DropThrough follows the disk commit).
+		live := c.live.Snapshot()
+		onDisk := c.onDisk()
+		if c.live.Snapshot().same(live) {
+			return live, onDisk
+		}
+	}
+	// The Live moves faster than the count is read: hold its writer off.
+	c.live.mu.Lock()
+	defer c.live.mu.Unlock()
+	return c.live.Snapshot(), c.onDisk()
+}
+
+// ComposedSnapshot is a Composed fixed to one disk section count and one Live
+// tip.
+type ComposedSnapshot struct {
 	disk   scheduler.Source
 	onDisk uint64
 	live   LiveSnapshot
 }
 
+// PinnedSource is ComposedSnapshot.
+//
+// Deprecated: use ComposedSnapshot.
+type PinnedSource = ComposedSnapshot
+
 // Changing is scheduler.ChangingSource: the sections above the pinned disk count
 // are served from the Live.
-func (p *PinnedSource) Changing(section uint64) bool { return section >= p.onDisk }
+func (p *ComposedSnapshot) Changing(section uint64) bool { return section >= p.onDisk }
 
 // Bitsets reads the sections below the pinned disk count from disk and the
 // others from the pinned Live snapshot.
-func (p *PinnedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+func (p *ComposedSnapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if first < p.onDisk {
 		n := uint64(len(dst))
 		if p.onDisk-first < n {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -35,7 +36,7 @@ func TestCompose(t *testing.T) {
 	ctx := context.Background()
 	for _, src := range []interface {
 		Bitsets(context.Context, uint, uint64, [][]byte) error
-	}{c, c.Pin()} {
+	}{c, c.Snapshot()} {
 		dst := [][]byte{make([]byte, 8), make([]byte, 8), make([]byte, 8), make([]byte, 8)}
 		for _, bit := range g.someBits(20) {
 			if err := src.Bitsets(ctx, bit, 0, dst); err != nil {
@@ -67,5 +68,83 @@ func TestCompose(t *testing.T) {
 	g.live.DropThrough(^uint64(0))
 	if _, n := g.live.Sections(); n != 0 {
 		t.Errorf("DropThrough(max) left %d sections", n)
+	}
+}
+
+// TestComposedSnapshotOneTip: a Composed snapshot taken while a reorged
+// section is committed to disk (here, by the disk count function itself) reads
+// every section from one chain, never the disk's new section beside the Live's
+// old tip.
+func TestComposedSnapshotOneTip(t *testing.T) {
+	const size = 64
+	g := newChainGen(t, size, 43)
+	disk := &diskSource{size: size, vecs: map[[2]uint64][]byte{}}
+	for range 3*size + 10 { // sections 0..3; the Live holds 2 and 3
+		g.grow(t)
+	}
+	disk.commit(0, chainOf(g.m))
+	disk.commit(1, chainOf(g.m))
+	old := g.m.clone()
+	onDisk, reorged := uint64(2), false
+	c := Compose(disk, func() uint64 {
+		if !reorged { // a reorg into section 2, then its commit to disk
+			reorged = true
+			g.reorg(t, size+20)
+			for g.m.next < 3*size+10 {
+				g.grow(t)
+			}
+			disk.commit(2, chainOf(g.m))
+			onDisk = 3
+		}
+		return onDisk
+	}, g.live)
+	sn := c.Snapshot()
+	ctx := context.Background()
+	for _, bit := range g.someBits(40) {
+		dst := [][]byte{make([]byte, 8), make([]byte, 8)}
+		if err := sn.Bitsets(ctx, bit, 2, dst); err != nil {
+			t.Fatal(err)
+		}
+		oldChain := bytes.Equal(dst[0], old.vector(bit, 2)) && bytes.Equal(dst[1], old.vector(bit, 3))
+		newChain := bytes.Equal(dst[0], g.m.vector(bit, 2)) && bytes.Equal(dst[1], g.m.vector(bit, 3))
+		if !oldChain && !newChain {
+			t.Fatalf("bit %d: sections 2 and 3 are not of one chain", bit)
+		}
+	}
+}
+
+// TestComposedSnapshotPinsReader: a Composed snapshot over a Reader resolves
+// each disk section's canonical head once for the query, however many bits
+// it reads, as a Reader Snapshot does.
+func TestComposedSnapshotPinsReader(t *testing.T) {
+	const size = 64
+	var sections [][][256]byte
+	for s := range uint64(4) {
+		sections = append(sections, makeSection(t, kindReal, size, s))
+	}
+	ch := newTestChain(t, size, sections)
+	var canonicalReads atomic.Int64
+	ch.db.onGet = func(key []byte) {
+		if len(key) == CanonicalHashKeyLen && key[0] == headerPrefix {
+			canonicalReads.Add(1)
+		}
+	}
+	live, _ := NewLive(size)
+	sn := Compose(ch.reader(t), func() uint64 { return 4 }, live).Snapshot()
+	ctx := context.Background()
+	const bits = 10
+	for bit := range uint(bits) {
+		dst := ch.buffers(4)
+		if err := sn.Bitsets(ctx, bit, 0, dst); err != nil {
+			t.Fatal(err)
+		}
+		for s := range dst {
+			if !bytes.Equal(dst[s], ch.vectors[s][bit]) {
+				t.Fatalf("bit %d section %d: wrong vector", bit, s)
+			}
+		}
+	}
+	if n := canonicalReads.Load(); n >= bits {
+		t.Errorf("%d canonical hash reads for %d bits of one snapshot, want the heads resolved once", n, bits)
 	}
 }

@@ -9,8 +9,9 @@
 // head). The schema is in schema.go.
 //
 // Reader is a matcher.Source over such a store, for matcher.Matcher.Scan: it
-// reads a bit's run of sections with one iterator, straight into Scan's buffers,
-// and only from the keys of the sections' canonical heads. Writer indexes one
+// reads a bit's run of sections with one iterator or a point read per section,
+// whichever it measures cheaper on the store, straight into Scan's buffers, and
+// only from the keys of the sections' canonical heads. Writer indexes one
 // section into anything with a Put method (an ethdb.Batch), writing the keys and
 // values go-ethereum's BloomIndexer writes.
 //

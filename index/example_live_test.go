@@ -40,7 +40,7 @@ func ExampleLive() {
 
 	src := Compose(nil, nil, live) // nothing on disk yet
 	m := matcher.NewMatcher(sectionSize, [][][]byte{{contract}})
-	err = m.Scan(context.Background(), 0, 19, src.Pin(), func(block uint64) bool {
+	err = m.Scan(context.Background(), 0, 19, src.Snapshot(), func(block uint64) bool {
 		fmt.Println("block", block)
 		return true
 	})

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 )
 
@@ -128,7 +131,7 @@ func TestLiveFollow(t *testing.T) {
 		dst := [][]byte{make([]byte, size/8)}
 		for s := first; s < first+count; s++ {
 			for range 8 {
-				bit := uint(bt.rng.IntN(bloomBitCount))
+				bit := uint(bt.rng.IntN(BloomBits))
 				if err := sn.Bitsets(context.Background(), bit, s, dst); err != nil {
 					t.Fatal(err)
 				}
@@ -214,4 +217,55 @@ func TestLiveFollowPublishesOnce(t *testing.T) {
 			t.Fatalf("a reader saw head %d, which Follow was never given", h)
 		}
 	}
+}
+
+// TestLiveFollowLastBlock: a head at block 2^64-1 (which has no successor) is
+// refused, and leaves the Live as it was, even when it is on another branch
+// that the walk back would start the Live over from.
+func TestLiveFollowLastBlock(t *testing.T) {
+	const size = 16
+	bt := &blockTree{rng: rand.New(rand.NewPCG(7, 7)), headers: map[[32]byte]treeNode{}}
+	genesis, base := [32]byte{0xfe}, uint64(math.MaxUint64-40)
+	bt.headers[genesis] = treeNode{number: base}
+	live, _ := NewLive(size)
+	a, an := bt.extend(genesis, base, 39) // branch A, up to 2^64-2
+	node := bt.headers[a]
+	if err := live.Follow(an, a, node.parent, node.bloom, 0, bt.lookup); err != nil {
+		t.Fatal(err)
+	}
+	bits := []uint{0, 3, 700, 2047}
+	before := liveVectors(t, live, bits)
+	for name, head := range map[string][32]byte{
+		"the tip's child": func() [32]byte { h, _ := bt.extend(a, an, 1); return h }(),
+		"another branch":  func() [32]byte { h, _ := bt.extend(genesis, base, 40); return h }(),
+	} {
+		node := bt.headers[head]
+		if err := live.Follow(math.MaxUint64, head, node.parent, node.bloom, 0, bt.lookup); !errors.Is(err, ErrGap) {
+			t.Errorf("%s: Follow(2^64-1) = %v, want %v", name, err, ErrGap)
+		}
+		if n, h, ok := live.Head(); !ok || n != an || h != a {
+			t.Fatalf("%s: Follow(2^64-1) moved the head to %d %x (ok %v)", name, n, h, ok)
+		}
+		if after := liveVectors(t, live, bits); !reflect.DeepEqual(after, before) {
+			t.Fatalf("%s: Follow(2^64-1) changed the Live's vectors", name)
+		}
+	}
+}
+
+// liveVectors returns the sections the Live serves and their vectors of bits.
+func liveVectors(t *testing.T, l *Live, bits []uint) [][]byte {
+	t.Helper()
+	first, count := l.Sections()
+	out := [][]byte{{byte(first), byte(count)}}
+	for _, bit := range bits {
+		dst := make([][]byte, count)
+		for i := range dst {
+			dst[i] = make([]byte, l.SectionSize()/8)
+		}
+		if err := l.Bitsets(context.Background(), bit, first, dst); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, dst...)
+	}
+	return out
 }

@@ -1,10 +1,10 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 )
 
 // canonicalHeads stores in heads[i] the canonical head of section first+i: the
@@ -35,11 +35,12 @@ func (r *Reader) canonicalHeads(ctx context.Context, sc *readScratch, first uint
 // the canonical chain as of one moment, except during a reorg's writes, where
 // go-ethereum's reads see a mixture of both chains too.
 func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64, n int, buf [][HashLength]byte) ([][HashLength]byte, error) {
-	// No section past the last one whose blocks have numbers.
-	if limit := math.MaxUint64/r.sectionSize - first; uint64(len(buf)) > limit {
-		buf = buf[:limit]
+	// No section past the last one whose blocks have numbers (checkRequest
+	// has checked the n sections).
+	for len(buf) > n && !r.hasBlocks(first+uint64(len(buf)-1)) {
+		buf = buf[:len(buf)-1]
 	}
-	if len(buf) >= 2 {
+	if r.iterate(len(buf), 1) { // the stored heads, confirmed by one canonical hash
 		m := r.storedHeads(sc, first, buf)
 		if m >= n && r.isCanonical(sc, first+uint64(m-1), &buf[m-1]) {
 			return buf[:m], nil
@@ -49,6 +50,7 @@ func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64
 		}
 	}
 	heads := buf[:n]
+	start := r.now()
 	for i := range heads {
 		if i%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := ctx.Err(); err != nil {
@@ -59,6 +61,7 @@ func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64
 			return nil, &Error{Section: first + uint64(i), Err: err}
 		}
 	}
+	r.costs.pointsRead(n, r.now()-start)
 	return heads, nil
 }
 
@@ -70,15 +73,20 @@ func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]
 	const p = len(sectionHeadPrefix)
 	key := append(sc.skey[:0], sectionHeadPrefix...)
 	key = binary.BigEndian.AppendUint64(key, first)
+	start := r.now()
 	it := r.db.iterate(key[:p:p], key[p:len(key):len(key)])
 	if it == nil {
 		return 0
 	}
 	defer it.Release()
-	next := 0
+	next, opened := 0, int64(0)
 	for next < len(heads) && it.Next() {
+		if next == 0 {
+			opened = r.now()
+		}
 		k, v := it.Key(), it.Value()
-		if len(k) != len(key) || len(v) != HashLength || binary.BigEndian.Uint64(k[p:]) != first+uint64(next) {
+		if len(k) != len(key) || len(v) != HashLength || !bytes.Equal(k[:p], key[:p]) ||
+			binary.BigEndian.Uint64(k[p:]) != first+uint64(next) {
 			break
 		}
 		copy(heads[next][:], v)
@@ -86,6 +94,9 @@ func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]
 	}
 	if it.Error() != nil {
 		return 0
+	}
+	if next > 0 {
+		r.costs.iterated(opened-start, r.now()-opened, next)
 	}
 	return next
 }

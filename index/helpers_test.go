@@ -145,8 +145,15 @@ func (c *testChain) reader(t testing.TB) *Reader {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.mode = testReadMode
 	return r
 }
+
+// testReadMode is how the Readers of testChain.reader read runs: with
+// iterators, which the tests that count reads expect, unless a test asks for
+// point reads (TestReaderPointReads). The tests of measured choices are in
+// costs_test.go.
+var testReadMode = iterating
 
 // buffers returns n vectors of the chain's size, filled with garbage so that a
 // reader that leaves bytes unwritten is caught.

@@ -26,7 +26,7 @@ func benchBlooms(tb testing.TB, n, density int) [][256]byte {
 	rng := rand.New(rand.NewPCG(uint64(density), 3))
 	out := make([][256]byte, n)
 	for i := range out {
-		for bit := range uint(bloomBitCount) {
+		for bit := range uint(BloomBits) {
 			if rng.IntN(100) < density {
 				out[i][255-bit/8] |= 1 << (bit % 8)
 			}
@@ -97,7 +97,7 @@ func BenchmarkLiveBitsets(b *testing.B) {
 	b.SetBytes(size / 8)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if err := sn.Bitsets(ctx, uint(i)%bloomBitCount, 1, dst); err != nil {
+		if err := sn.Bitsets(ctx, uint(i)%BloomBits, 1, dst); err != nil {
 			b.Fatal(err)
 		}
 	}

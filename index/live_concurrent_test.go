@@ -115,7 +115,7 @@ type diskSource struct {
 func (d *diskSource) commit(section uint64, blooms [][256]byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for bit := range uint(bloomBitCount) {
+	for bit := range uint(BloomBits) {
 		v := make([]byte, d.size/8)
 		for j := range d.size {
 			if hasBit(&blooms[section*d.size+j], bit) {
@@ -286,7 +286,7 @@ func TestLiveConcurrentScan(t *testing.T) {
 				}
 				src, begin, end = sn, first*size+rng.Uint64N(size), head
 			case "composed":
-				p := composed.Pin()
+				p := composed.Snapshot()
 				head, ok := p.live.Head()
 				if !ok || composed.Sections() == 0 {
 					continue

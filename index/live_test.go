@@ -207,7 +207,7 @@ func checkSnapshot(t testing.TB, sn LiveSnapshot, m *model, bits []uint) {
 		}
 	}
 	if bits == nil {
-		bits = make([]uint, bloomBitCount)
+		bits = make([]uint, BloomBits)
 		for i := range bits {
 			bits[i] = uint(i)
 		}
@@ -249,11 +249,11 @@ func checkSnapshot(t testing.TB, sn LiveSnapshot, m *model, bits []uint) {
 func (g *chainGen) someBits(n int) []uint {
 	bits := make([]uint, 0, n+8)
 	for range n {
-		bits = append(bits, uint(g.rng.IntN(bloomBitCount)))
+		bits = append(bits, uint(g.rng.IntN(BloomBits)))
 	}
 	if g.m.next > g.m.lo {
 		b := g.m.blooms[g.m.next-1]
-		for bit := uint(0); bit < bloomBitCount && len(bits) < n+8; bit += 1 + uint(g.rng.IntN(64)) {
+		for bit := uint(0); bit < BloomBits && len(bits) < n+8; bit += 1 + uint(g.rng.IntN(64)) {
 			if hasBit(&b, bit) {
 				bits = append(bits, bit)
 			}

@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bloomsimd/bloomsimd/bitops"
 )
@@ -17,9 +19,11 @@ import (
 //
 // Each Bitsets call reads the canonical heads of its sections first (see
 // canonicalHeads: one canonical hash and the BloomIndexer's stored heads for a
-// run, or one canonical hash per section), then the bit's vectors with one
-// iterator; keys of other heads (left by a reorg) are skipped. A reorg that
-// lands between the two reads can give vectors of the heads read, as
+// run, or one canonical hash per section), then the bit's vectors: with one
+// iterator (skipping keys of other heads, left by a reorg) or with a point read
+// per section under its head, whichever it has measured cheaper on its store
+// (costs.go; go-ethereum's memorydb copies the whole database per iterator). A
+// reorg that lands between the two reads can give vectors of the heads read, as
 // go-ethereum's bloom servers do. For a query, Snapshot reads each section's
 // head once.
 type Reader struct {
@@ -27,13 +31,28 @@ type Reader struct {
 	ancient     ancientReader // nil when the store has no freezer
 	sectionSize uint64
 	scratch     sync.Pool // *readScratch
+	// How to read a run of sections: one iterator or a point read per
+	// section (costs.go).
+	costs storeCosts
+	mode  readMode
+	now   func() int64 // the clock costs are measured with
+	// missing is whether Get of a missing key fails (missingFails), so that a
+	// point read can tell a missing vector from an all-zero one (an empty
+	// value); 0 until found out.
+	missing atomic.Int32
 }
+
+const (
+	missingFails = 1 + iota
+	missingEmpty
+)
 
 // readScratch holds a Bitsets call's buffers.
 type readScratch struct {
 	heads [][HashLength]byte
 	ahead [][HashLength]byte // a Snapshot's heads resolved with read-ahead
 	hkey  [CanonicalHashKeyLen]byte
+	vkey  [BloomBitsKeyLen]byte
 	skey  [len(sectionHeadPrefix) + 8]byte // stored heads' iterator prefix and start
 	// first holds the iterator's prefix and start, never written while an
 	// iterator may hold them.
@@ -53,7 +72,7 @@ func NewReader[I Iterator, D Database[I]](db D, sectionSize uint64) (*Reader, er
 	if err := checkSectionSize(sectionSize); err != nil {
 		return nil, err
 	}
-	r := &Reader{db: typedStore[I, D]{db}, sectionSize: sectionSize}
+	r := &Reader{db: typedStore[I, D]{db}, sectionSize: sectionSize, now: nanotime}
 	r.ancient, _ = any(db).(ancientReader)
 	return r, nil
 }
@@ -133,7 +152,7 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 		return fmt.Errorf("index: bloom bit %d out of range [0, %d)", bit, BloomBits)
 	}
 	// Every section's last block number, (first+n)*sectionSize-1, must fit.
-	if hi, _ := bits.Mul64(first+n, r.sectionSize); first+n < first || hi != 0 {
+	if n > 0 && (first+(n-1) < first || !r.hasBlocks(first+(n-1))) {
 		return fmt.Errorf("index: %d sections from section %d end beyond the last block number", n, first)
 	}
 	for i, d := range dst {
@@ -144,9 +163,77 @@ func (r *Reader) checkRequest(bit uint, first uint64, dst [][]byte) error {
 	return nil
 }
 
+// hasBlocks reports whether every block of section has a number: whether its
+// last block, (section+1)*sectionSize-1, is at most 2^64-1.
+func (r *Reader) hasBlocks(section uint64) bool {
+	hi, lo := bits.Mul64(section, r.sectionSize)
+	return hi == 0 && lo <= math.MaxUint64-(r.sectionSize-1)
+}
+
+// iterate reports whether to read a run of n sections with one iterator (and
+// gets point reads besides) rather than a point read per section.
+func (r *Reader) iterate(n, gets int) bool {
+	switch r.mode {
+	case iterating:
+		return n > gets
+	case pointReads:
+		return false
+	}
+	return r.costs.iterate(n, gets)
+}
+
 // readVectors decodes bit's vectors of sections first.. under heads into dst,
-// with one iterator over the bit's keys from section first.
+// with one iterator over the bit's keys or with a point read per section.
 func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
+	if r.iterate(len(dst), 0) || !r.missingFails() {
+		return r.iterateVectors(ctx, sc, bit, first, heads, dst)
+	}
+	return r.getVectors(ctx, sc, bit, first, heads, dst)
+}
+
+// missingFails reports whether Get of a missing key fails, as it does in every
+// ethdb store, finding it out with a key no index holds (section 2^64-1 has no
+// blocks). A store whose Get returns an empty value for a missing key is read
+// with iterators only: there an empty value could be a missing vector.
+func (r *Reader) missingFails() bool {
+	m := r.missing.Load()
+	if m == 0 {
+		m = missingEmpty
+		if _, err := r.db.Get(BloomBitsKey(0, math.MaxUint64, [HashLength]byte{})); err != nil {
+			m = missingFails
+		}
+		r.missing.Store(m)
+	}
+	return m == missingFails
+}
+
+// getVectors is readVectors with a point read per section, as go-ethereum's
+// bloom servers read (rawdb.ReadBloomBits).
+func (r *Reader) getVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
+	start := r.now()
+	for i := range dst {
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		section := first + uint64(i)
+		v, err := r.db.Get(appendBloomBitsKey(sc.vkey[:0], bit, section, heads[i]))
+		if err != nil {
+			return &Error{Bit: bit, Section: section, Err: fmt.Errorf("%w %x: %w", ErrNoVector, heads[i], err)}
+		}
+		if err := bitops.DecompressInto(dst[i], v); err != nil {
+			return &Error{Bit: bit, Section: section, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		}
+	}
+	r.costs.pointsRead(len(dst), r.now()-start)
+	return nil
+}
+
+// iterateVectors is readVectors with one iterator over the bit's keys from
+// section first.
+func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
+	start := r.now()
 	key := sc.first[:0]
 	key = append(key, bloomBitsPrefix)
 	key = binary.BigEndian.AppendUint16(key, uint16(bit))
@@ -159,8 +246,19 @@ func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, fir
 	defer it.Release()
 	next := uint64(0) // dst[next] is the next vector to read
 	n := uint64(len(dst))
+	keys, opened := 0, int64(0)
 	for next < n && it.Next() {
+		if keys++; keys == 1 {
+			opened = r.now()
+		}
 		k := it.Key()
+		if !bytes.HasPrefix(k, key[:bloomBitsPrefixLength]) {
+			// Not a key of bit's: a store that ignores prefix.
+			if bytes.Compare(k, key[:bloomBitsPrefixLength]) > 0 {
+				break // past bit's keys
+			}
+			continue
+		}
 		if len(k) != BloomBitsKeyLen {
 			continue // not a bloom-bits key
 		}
@@ -189,5 +287,6 @@ func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, fir
 	if next < n {
 		return &Error{Bit: bit, Section: first + next, Err: fmt.Errorf("%w %x", ErrNoVector, heads[next])}
 	}
+	r.costs.iterated(opened-start, r.now()-opened, keys)
 	return nil
 }

@@ -68,8 +68,8 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // With the BloomIndexer's section heads stored, a run costs one canonical-hash
-// read and two iterators (heads, vectors); without them, or for one section,
-// one canonical-hash read per section and one iterator.
+// read and two iterators (heads, vectors); for one section, its canonical hash
+// and one iterator.
 func TestReaderReads(t *testing.T) {
 	c := newTestChain(t, 64, [][][256]byte{makeSection(t, kindDense, 64, 1), makeSection(t, kindDense, 64, 2), makeSection(t, kindDense, 64, 3)})
 	r := c.reader(t)
@@ -350,6 +350,7 @@ func TestReaderAncient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.mode = testReadMode
 	c.checkRun(t, r, 77, 0, 3)
 	c.checkRun(t, r, 77, 0, 1)
 	// Without the freezer, sections 0 and 1 have no canonical head, unless the
@@ -361,10 +362,10 @@ func TestReaderAncient(t *testing.T) {
 }
 
 func TestReaderIteratorError(t *testing.T) {
-	c := newTestChain(t, 64, [][][256]byte{makeSection(t, kindReal, 64, 1)})
+	c := newTestChain(t, 64, [][][256]byte{makeSection(t, kindReal, 64, 1), makeSection(t, kindReal, 64, 2)})
 	boom := errors.New("disk on fire")
 	c.db.iterErr = boom
-	if err := c.reader(t).Bitsets(context.Background(), 1, 0, c.buffers(1)); !errors.Is(err, boom) {
+	if err := c.reader(t).Bitsets(context.Background(), 1, 0, c.buffers(2)); !errors.Is(err, boom) {
 		t.Errorf("iterator error: got %v", err)
 	}
 }

@@ -1,6 +1,10 @@
 package index
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/bloomsimd/bloomsimd/rotate"
+)
 
 // The database schema of go-ethereum v1.14.13's bloom-bit index
 // (core/rawdb/schema.go, core/chain_indexer.go, core/bloom_indexer.go). Numbers
@@ -36,7 +40,7 @@ const (
 	// (rawdb.ChainFreezerHashTable).
 	CanonicalHashTable = "hashes"
 	// BloomBits is the number of bits of a bloom, and of vectors in a section.
-	BloomBits = 2048
+	BloomBits = rotate.BloomBitLength
 )
 
 // Key prefixes and suffixes of the schema.

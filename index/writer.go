@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -90,11 +89,7 @@ func (w *Writer) Commit(db Putter, head [32]byte) error {
 	copy(values, w.packed)
 	start := 0
 	for bit := range uint(BloomBits) {
-		key := keys[bit*BloomBitsKeyLen : (bit+1)*BloomBitsKeyLen : (bit+1)*BloomBitsKeyLen]
-		key[0] = bloomBitsPrefix
-		binary.BigEndian.PutUint16(key[1:], uint16(bit))
-		binary.BigEndian.PutUint64(key[3:], w.section)
-		copy(key[11:], head[:])
+		key := appendBloomBitsKey(keys[bit*BloomBitsKeyLen:bit*BloomBitsKeyLen:(bit+1)*BloomBitsKeyLen], bit, w.section, head)
 		var value []byte // nil for an all-zero vector, as bitutil.CompressBytes
 		if end := w.ends[bit]; end > start {
 			value = values[start:end:end]

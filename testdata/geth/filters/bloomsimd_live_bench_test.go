@@ -12,7 +12,7 @@
 //   - impl=dropin: the swapped eth/filters on matcher.ServeRetrievals over the
 //     composed Source (no change to eth/filters);
 //   - impl=scan:   the swapped eth/filters with filter-scan.patch, Scan over
-//     composed.Pin() (one pin per query).
+//     composed.Snapshot() (one pin per query).
 //
 // Metrics as in BenchmarkBloomSIMDGetLogs; tail-ms is zero for our node (no
 // block is read header by header).
@@ -129,7 +129,7 @@ type liveConfig struct {
 // newLiveConfigs returns go-ethereum as shipped (BloomStatus: the disk
 // sections; the tail header by header) and our node with the live index:
 // BloomStatus reports composed.SectionsAt(head), the drop-in path serves
-// retrievals from composed, the Scan path scans composed.Pin().
+// retrievals from composed, the Scan path scans composed.Snapshot().
 func newLiveConfigs(t testing.TB, db ethdb.Database, onDisk func() uint64, reader bloombits.Source, composed *index.Composed) []liveConfig {
 	geth := newConfigs(t, db, onDisk, reader)[0]
 	quit := make(chan struct{})

@@ -9,7 +9,7 @@
 // its BloomStatus reports the composed sections: eth/filters then serves every
 // block up to the head from the bloom-bit index, through the drop-in path
 // (matcher.ServeRetrievals over the composed Source, eth/filters unchanged) and
-// the Scan path (filter-scan.patch, Scan over composed.Pin()).
+// the Scan path (filter-scan.patch, Scan over composed.Snapshot()).
 //
 // TestBloomSIMDLive: after each change of the head (growth, a reorg of several
 // blocks at the tip, a reorg across a section boundary, a section handed to
@@ -80,7 +80,7 @@ type pinBackend struct {
 	composed *index.Composed
 }
 
-func (b *pinBackend) BloomSource() bloombits.Source { return b.composed.Pin() }
+func (b *pinBackend) BloomSource() bloombits.Source { return b.composed.Snapshot() }
 
 // liveBlock is one generated block: its header and its logs with every field
 // eth/filters derives.
@@ -587,7 +587,7 @@ func TestBloomSIMDLiveConcurrent(t *testing.T) {
 				v := view
 				head := uint64(len(v) - 1)
 				qb := &viewBackend{testBackend: &testBackend{db: chain.db}, chain: chain, view: v,
-					sections: composed.SectionsAt(head), pin: composed.Pin(), requests: requests}
+					sections: composed.SectionsAt(head), pin: composed.Snapshot(), requests: requests}
 				reorgsBefore := reorgs.Load() // with the view: a reorg after it counts
 				tipMu.RUnlock()
 				f := liveFilters[rng.Intn(len(liveFilters))]
