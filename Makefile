@@ -1,6 +1,6 @@
 # bloomsimd: make test (everything CI checks), make bench (the comparison against
 # go-ethereum on this CPU), make generate (rewrite the Avo-generated assembly),
-# make fuzz (longer fuzzing runs).
+# make fuzz (longer fuzzing runs), make staticcheck (all three modules).
 
 SHELL     := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -9,13 +9,16 @@ GO        ?= go
 KERNEL_PKGS := ./bitops ./bitops/asm ./rotate
 FUZZTIME  ?= 30s
 TMP       := $(CURDIR)/.tmp
+# staticcheck 2026.2.2, fetched through the module proxy and built with this Go.
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all test check-self-contained test-arm32 bench-live test-native test-purego test-race test-arm64 test-x86-cpus test-bench test-fuzz \
-        vet generate check-generate bench fuzz clean
+.PHONY: all test check-self-contained vet staticcheck generate check-generate \
+        test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth \
+        bench bench-live bench-geth fuzz clean
 
 all: test
 
-test: check-self-contained vet check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth
+test: check-self-contained vet staticcheck check-generate test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth
 	@echo "make test: all passed"
 
 check-self-contained:
@@ -26,6 +29,14 @@ vet:
 	GOARCH=arm64 $(GO) vet ./...
 	$(GO) vet -tags purego ./...
 	cd bench && $(GO) vet ./...
+
+# The main module, bench and gen, each with its own go.mod.
+staticcheck:
+	@mkdir -p $(TMP)
+	GOBIN=$(TMP) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(TMP)/staticcheck ./...
+	cd bench && $(TMP)/staticcheck ./...
+	cd gen && $(TMP)/staticcheck ./...
 
 test-native:
 	$(GO) test -count=1 ./...
@@ -44,7 +55,6 @@ test-x86-cpus:
 	@if ! command -v qemu-x86_64 >/dev/null; then \
 		echo "SKIPPED: qemu-x86_64 not installed (apt-get install qemu-user): no Haswell/Nehalem run"; exit 0; fi; \
 	set -e; for pkg in $(KERNEL_PKGS); do \
-		[ -d $$pkg ] || continue; \
 		mkdir -p $(TMP); $(GO) test -c -o $(TMP)/kernels.test $$pkg; \
 		echo "== $$pkg on qemu -cpu Haswell (expect avx2)"; \
 		(cd $$pkg && BLOOMSIMD_EXPECT_IMPL=avx2 qemu-x86_64 -cpu Haswell $(TMP)/kernels.test -test.short -test.count=1 2>&1 | $(QEMU_QUIET)); \
@@ -64,13 +74,10 @@ test-arm64:
 test-bench:
 	cd bench && $(GO) test -count=1 ./...
 
-# Each gen/<name> program writes bitops/asm/<name>_amd64.s and its declarations.
+# Each gen/<name> program writes bitops/asm/<name>_amd64.s and its declarations:
+# the //go:generate lines of bitops/asm/doc.go.
 generate:
-	@set -e; for d in gen/*/; do \
-		name=$$(basename $$d); \
-		echo "generate bitops/asm/$${name}_amd64.s"; \
-		$(GO) -C $$d run . -out ../../bitops/asm/$${name}_amd64.s -stubs ../../bitops/asm/$${name}_amd64.go -pkg asm; \
-	done
+	$(GO) generate ./bitops/asm
 
 check-generate: generate
 	@git diff --exit-code -- bitops/asm || { echo "make generate changed the generated assembly: commit the regenerated files"; exit 1; }
@@ -80,34 +87,36 @@ check-generate: generate
 bench:
 	cd bench && $(GO) run ./cmd/benchall
 
-# A fixed number of executions of every fuzz target (the checked-in seed corpus
-# first): the decoders against go-ethereum's; the Generator, Transpose and the
+# Every fuzz target, as package:name:executions (bench targets run in the bench
+# module): the decoders against go-ethereum's; the Generator, Transpose and the
 # section kernels (every implementation and masked variant) against pure-Go
 # references and go-ethereum; the Multiplex session with misbehaving retrievers
 # and Scan against go-ethereum's Matcher; the index Reader's value decoding; the
 # live head index against its model.
+FUZZ_TARGETS := \
+	bench:FuzzDecompress:20000 bench:FuzzCompress:5000 bench:FuzzSectionKernelsGeth:5000 \
+	bench:FuzzTransposeGeth:300 bench:FuzzScanGeth:500 \
+	rotate:FuzzGenerator:2000 rotate:FuzzTranspose:500 bitops:FuzzSectionKernels:5000 \
+	matcher:FuzzMultiplex:1000 index:FuzzReader:20000 index:FuzzLive:500
+
+# fuzz-each runs every target with -fuzztime $(1), or for its own number of
+# executions when $(1) is empty; the checked-in seed corpus runs first.
+define fuzz-each
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		IFS=: read -r pkg name runs <<< "$$t"; \
+		if [ "$$pkg" = bench ]; then dir=bench; path=.; else dir=.; path=./$$pkg; fi; \
+		echo "== $$name in $$pkg"; \
+		$(GO) -C $$dir test -count=1 -run '^$$' -fuzz "^$$name\$$" -fuzztime $(or $(1),$${runs}x) $$path; \
+	done
+endef
+
+# A fixed number of executions of every fuzz target.
 test-fuzz:
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime 20000x .
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzCompress$$' -fuzztime 5000x .
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernelsGeth$$' -fuzztime 5000x .
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzTransposeGeth$$' -fuzztime 300x .
-	cd bench && $(GO) test -count=1 -run '^$$' -fuzz '^FuzzScanGeth$$' -fuzztime 500x .
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzGenerator$$' -fuzztime 2000x ./rotate
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzTranspose$$' -fuzztime 500x ./rotate
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzSectionKernels$$' -fuzztime 5000x ./bitops
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzMultiplex$$' -fuzztime 1000x ./matcher
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 20000x ./index
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzLive$$' -fuzztime 500x ./index
+	$(call fuzz-each,)
 
 # Longer fuzzing: FUZZTIME per target (make fuzz FUZZTIME=10m).
-FUZZ_BENCH := FuzzDecompress FuzzCompress FuzzSectionKernelsGeth FuzzTransposeGeth FuzzScanGeth
-FUZZ_MAIN  := rotate:FuzzGenerator rotate:FuzzTranspose bitops:FuzzSectionKernels \
-              matcher:FuzzMultiplex index:FuzzReader index:FuzzLive
 fuzz:
-	@set -e; for f in $(FUZZ_BENCH); do \
-		(cd bench && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) .); done; \
-	for pf in $(FUZZ_MAIN); do \
-		$(GO) test -run '^$$' -fuzz "^$${pf#*:}\$$" -fuzztime $(FUZZTIME) ./$${pf%%:*}; done
+	$(call fuzz-each,$(FUZZTIME))
 
 clean:
 	rm -rf $(TMP)
@@ -132,13 +141,11 @@ bench-live:
 # go-ethereum v1.14.13 built from the module cache with its core/bloombits and
 # common/bitutil imports swapped for ours: build, vet, its own tests and our
 # end-to-end eth_getLogs test inside its eth/filters (scripts/gethcopy.sh).
-.PHONY: test-geth
 test-geth:
 	./scripts/gethcopy.sh
 
 # Full eth_getLogs through eth/filters in that copy: go-ethereum as shipped vs
 # the drop-in path vs Scan, on Pebble chains built once into .tmp/gethbench
 # (make bench's layer node). BENCHTIME, COUNT and BENCH pass through.
-.PHONY: bench-geth
 bench-geth:
 	./scripts/gethcopy.sh bench

@@ -9,13 +9,14 @@ import (
 
 	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 	"github.com/ethereum/go-ethereum/common/bitutil"
 )
 
 // forEachImpl runs f once per implementation of ours this CPU runs.
 func forEachImpl(t *testing.T, f func(t *testing.T)) {
 	for _, name := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +145,7 @@ func benchBinary(b *testing.B, size int, f func(dst, a, b []byte) int) {
 // benchOps runs the benchmark rows: ours for each implementation, then the others.
 func benchOps(b *testing.B, ours func(*testing.B, int), others map[string]func(*testing.B, int)) {
 	for _, name := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if err != nil {
 			b.Fatal(err)
 		}

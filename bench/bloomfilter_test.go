@@ -73,6 +73,7 @@ func TestBloomFilterMatchesGeth(t *testing.T) {
 			bloom = types.Bloom(real[rng.IntN(len(real))])
 		case 1:
 			for j := range bloom {
+				//lint:ignore SA4000 two independent random draws
 				bloom[j] = byte(rng.Uint32()) | byte(rng.Uint32()) // about 75% set
 			}
 		default:

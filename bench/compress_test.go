@@ -8,6 +8,7 @@ import (
 
 	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 	"github.com/ethereum/go-ethereum/common/bitutil"
 )
 
@@ -162,7 +163,7 @@ func TestDecompressEquivalence(t *testing.T) {
 // cannot run subtests).
 func eachImpl(t *testing.T, f func()) {
 	for _, name := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +230,7 @@ func benchRows(b *testing.B, ours, geth func(b *testing.B, raw, enc [][]byte)) {
 		}
 	}
 	for _, name := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if err != nil {
 			b.Fatal(err)
 		}

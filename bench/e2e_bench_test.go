@@ -19,6 +19,7 @@ import (
 	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 )
 
 // e2eBenchSections reads BLOOMSIMD_E2E_SECTIONS: the benchmark chain's length in
@@ -225,7 +226,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	run("sendfloor", "dropin", sendFloor)
 	run("geth", "scan", geth)
 	for _, impl := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(impl)
+		restore, err := cpu.Set(impl)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -293,7 +294,7 @@ func BenchmarkIndexWrite(b *testing.B) {
 		bench(b, func(db ethdb.Database) (core.ChainIndexerBackend, error) { return e2e.NewGethIndexer(db) })
 	})
 	for _, impl := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(impl)
+		restore, err := cpu.Set(impl)
 		if err != nil {
 			b.Fatal(err)
 		}

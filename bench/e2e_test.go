@@ -16,6 +16,7 @@ import (
 	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 )
 
 // e2eTestSections is the chain length of the end-to-end tests: enough for
@@ -66,7 +67,7 @@ func TestE2EIndexWriter(t *testing.T) {
 
 	for _, impl := range bitops.Implementations() {
 		t.Run("impl="+impl, func(t *testing.T) {
-			restore, err := bitops.SetImplementation(impl)
+			restore, err := cpu.Set(impl)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +177,7 @@ func TestE2EQueries(t *testing.T) {
 				e2eSameBlocks(t, "go-ethereum's sparse/"+r.name+" against the planted blocks", want, nil, e2ePlanted(r.begin, r.end))
 			}
 			for _, impl := range bitops.Implementations() {
-				restore, err := bitops.SetImplementation(impl)
+				restore, err := cpu.Set(impl)
 				if err != nil {
 					t.Fatal(err)
 				}

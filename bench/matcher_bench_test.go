@@ -9,6 +9,7 @@ import (
 
 	"github.com/bloomsimd/bloomsimd/bench/internal/e2e"
 	"github.com/bloomsimd/bloomsimd/bitops"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 	"github.com/bloomsimd/bloomsimd/matcher"
 )
 
@@ -70,7 +71,7 @@ func BenchmarkMatcher(b *testing.B) {
 		}
 	}
 	for _, impl := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(impl)
+		restore, err := cpu.Set(impl)
 		if err != nil {
 			b.Fatal(err)
 		}

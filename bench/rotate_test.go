@@ -19,7 +19,7 @@ import (
 // "avx2-vpmovmskb", the AVX2 kernel for CPUs without GFNI.
 func rotateImpls(tb testing.TB, f func(name string)) {
 	for _, name := range bitops.Implementations() {
-		restore, err := bitops.SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bloomsimd/bloomsimd/internal/blooms"
+	"github.com/bloomsimd/bloomsimd/internal/cpu"
 	"github.com/bloomsimd/bloomsimd/internal/impltest"
 )
 
@@ -488,18 +489,19 @@ func TestImplementations(t *testing.T) {
 	if impls[len(impls)-1] != "generic" {
 		t.Fatalf("generic is not the last implementation: %v", impls)
 	}
+	// The test hook that switches them (internal/cpu) accepts exactly these.
 	for _, name := range []string{"bogus", ""} {
-		if _, err := SetImplementation(name); err == nil {
-			t.Fatalf("SetImplementation(%q) accepted", name)
+		if _, err := cpu.Set(name); err == nil {
+			t.Fatalf("cpu.Set(%q) accepted", name)
 		}
 	}
 	for _, name := range []string{"avx512", "avx2", "neon"} {
-		restore, err := SetImplementation(name)
+		restore, err := cpu.Set(name)
 		if slices.Contains(impls, name) != (err == nil) {
-			t.Fatalf("SetImplementation(%q): err=%v with implementations %v", name, err, impls)
+			t.Fatalf("cpu.Set(%q): err=%v with implementations %v", name, err, impls)
 		}
 		if err == nil && Implementation() != name {
-			t.Fatalf("SetImplementation(%q) left %q active", name, Implementation())
+			t.Fatalf("cpu.Set(%q) left %q active", name, Implementation())
 		}
 		restore()
 	}

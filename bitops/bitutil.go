@@ -15,18 +15,17 @@ func ANDBytes(dst, a, b []byte) int {
 	}
 	_ = dst[n-1]
 	m := blockBytes(n)
+	if m < n {
+		andGeneric(dst[m:n], a[m:n], b[m:n])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(a[:m])
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		andBlocks(dst[:m], a[:m], b[:m])
-		if m == n {
-			return n
-		}
+		andBlocks(dst, a, b, m)
 	}
-	andGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
@@ -39,18 +38,17 @@ func ORBytes(dst, a, b []byte) int {
 	}
 	_ = dst[n-1]
 	m := blockBytes(n)
+	if m < n {
+		orGeneric(dst[m:n], a[m:n], b[m:n])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(a[:m])
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		orBlocks(dst[:m], a[:m], b[:m])
-		if m == n {
-			return n
-		}
+		orBlocks(dst, a, b, m)
 	}
-	orGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
@@ -70,33 +68,33 @@ func XORBytes(dst, a, b []byte) int {
 		panic("bitops.XORBytes: invalid overlap")
 	}
 	m := blockBytes(n)
+	if m < n {
+		xorGeneric(dst[m:n], a[m:n], b[m:n])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(a[:m])
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		xorBlocks(dst[:m], a[:m], b[:m])
-		if m == n {
-			return n
-		}
+		xorBlocks(dst, a, b, m)
 	}
-	xorGeneric(dst[m:n], a[m:n], b[m:n])
 	return n
 }
 
 // TestBytes reports whether any byte of p is non-zero.
 func TestBytes(p []byte) bool {
 	m := blockBytes(len(p))
-	if m > 0 {
-		if raceEnabled {
-			raceRead(p[:m])
-		}
-		if testBlocks(p[:m]) {
-			return true
-		}
+	if m < len(p) && anySetGeneric(p[m:]) {
+		return true
 	}
-	return m < len(p) && anySetGeneric(p[m:])
+	if m == 0 {
+		return false
+	}
+	if raceEnabled {
+		raceRead(p[:m])
+	}
+	return testBlocks(p, m)
 }
 
 // inexactOverlap reports whether x and y, both non-empty, share memory without

@@ -9,8 +9,9 @@ import (
 
 // Every operation runs its leading whole 64-byte blocks in the active level's
 // vector kernel and any rest in Go, in one flat function. The *Blocks functions
-// (kernels_asm.go) are one-line calls, which the compiler inlines, into package
-// asm, which checks the lengths and runs the kernel of the active level.
+// (kernels_asm.go) are one-line indirect calls of the kernels, which the compiler
+// inlines. The operations finish the Go rest first and call the kernel last, so
+// that little is live across that call.
 
 // blockBytes returns how many leading bytes of an n-byte operation the vector
 // kernels take: whole 64-byte blocks, or none on the generic level.

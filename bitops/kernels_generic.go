@@ -6,14 +6,14 @@ package bitops
 // operation runs in Go and the *Blocks functions are never called.
 const hasKernels = false
 
-func andBlocks(dst, a, b []byte)         { noKernels() }
-func orBlocks(dst, a, b []byte)          { noKernels() }
-func xorBlocks(dst, a, b []byte)         { noKernels() }
-func testBlocks(p []byte) bool           { noKernels(); return false }
-func popcountBlocks(p []byte) int        { noKernels(); return 0 }
-func and3Blocks(dst, a, b, c []byte)     { noKernels() }
-func orAnd3Blocks(dst, a, b, c []byte)   { noKernels() }
-func orIntoBlocks(dst, src []byte)       { noKernels() }
-func andIntoBlocks(dst, src []byte) bool { noKernels(); return false }
+func andBlocks(_, _, _ []byte, _ int)       { noKernels() }
+func orBlocks(_, _, _ []byte, _ int)        { noKernels() }
+func xorBlocks(_, _, _ []byte, _ int)       { noKernels() }
+func testBlocks(_ []byte, _ int) bool       { noKernels(); return false }
+func popcountBlocks(_ []byte, _ int) int    { noKernels(); return 0 }
+func and3Blocks(_, _, _, _ []byte, _ int)   { noKernels() }
+func orAnd3Blocks(_, _, _, _ []byte, _ int) { noKernels() }
+func orIntoBlocks(_, _ []byte, _ int)       { noKernels() }
+func andIntoBlocks(_, _ []byte, _ int) bool { noKernels(); return false }
 
 func noKernels() { panic("bitops: vector kernel called in a build without kernels") }

@@ -12,6 +12,9 @@ func And3(dst, a, b, c []byte) {
 	n := len(dst)
 	a, b, c = head(a, n), head(b, n), head(c, n)
 	m := blockBytes(n)
+	if m < n {
+		and3Generic(dst[m:], a[m:], b[m:], c[m:])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(a[:m])
@@ -19,12 +22,8 @@ func And3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		and3Blocks(dst[:m], a[:m], b[:m], c[:m])
-		if m == n {
-			return
-		}
+		and3Blocks(dst, a, b, c, m)
 	}
-	and3Generic(dst[m:], a[m:], b[m:], c[m:])
 }
 
 // OrAnd3 sets dst |= a & b & c: adds one clause to an OR group in one pass.
@@ -32,6 +31,9 @@ func OrAnd3(dst, a, b, c []byte) {
 	n := len(dst)
 	a, b, c = head(a, n), head(b, n), head(c, n)
 	m := blockBytes(n)
+	if m < n {
+		orAnd3Generic(dst[m:], a[m:], b[m:], c[m:])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(a[:m])
@@ -39,29 +41,24 @@ func OrAnd3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		orAnd3Blocks(dst[:m], a[:m], b[:m], c[:m])
-		if m == n {
-			return
-		}
+		orAnd3Blocks(dst, a, b, c, m)
 	}
-	orAnd3Generic(dst[m:], a[m:], b[m:], c[m:])
 }
 
 // OrInto sets dst |= src.
 func OrInto(dst, src []byte) {
 	src = head(src, len(dst))
 	m := blockBytes(len(dst))
+	if m < len(dst) {
+		orIntoGeneric(dst[m:], src[m:])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		orIntoBlocks(dst[:m], src[:m])
-		if m == len(dst) {
-			return
-		}
+		orIntoBlocks(dst, src, m)
 	}
-	orIntoGeneric(dst[m:], src[m:])
 }
 
 // AndInto sets dst &= src and reports whether any bit of dst is still set, in the
@@ -70,17 +67,17 @@ func AndInto(dst, src []byte) bool {
 	src = head(src, len(dst))
 	m := blockBytes(len(dst))
 	left := false
+	if m < len(dst) {
+		left = andIntoGeneric(dst[m:], src[m:])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		left = andIntoBlocks(dst[:m], src[:m])
-		if m == len(dst) {
-			return left
-		}
+		left = andIntoBlocks(dst, src, m) || left
 	}
-	return andIntoGeneric(dst[m:], src[m:]) || left
+	return left
 }
 
 // Popcount returns the number of set bits in p. On 32-bit platforms a count
@@ -91,13 +88,16 @@ func Popcount(p []byte) int {
 	}
 	m := blockBytes(len(p))
 	c := 0
+	if m < len(p) {
+		c = popcountGeneric(p[m:])
+	}
 	if m > 0 {
 		if raceEnabled {
 			raceRead(p[:m])
 		}
-		c = popcountBlocks(p[:m])
+		c += popcountBlocks(p, m)
 	}
-	return c + popcountGeneric(p[m:])
+	return c
 }
 
 // popcountLong counts a vector of more than MaxInt bits (32-bit platforms only)

@@ -40,6 +40,7 @@ func (bt *blockTree) extend(hash [32]byte, number uint64, k int) ([32]byte, uint
 		binary.BigEndian.PutUint64(h[:], bt.seq)
 		var bloom [256]byte
 		for i := range bloom {
+			//lint:ignore SA4000 two independent random draws
 			bloom[i] = byte(bt.rng.Uint32()) & byte(bt.rng.Uint32())
 		}
 		number++

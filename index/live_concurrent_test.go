@@ -197,6 +197,7 @@ func TestLiveConcurrentScan(t *testing.T) {
 			var bloom [256]byte
 			for i := range uint64(k) {
 				for j := range bloom {
+					//lint:ignore SA4000 two independent random draws
 					bloom[j] = byte(rng.Uint32()) & byte(rng.Uint32())
 				}
 				parent = [32]byte{}

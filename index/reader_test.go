@@ -306,6 +306,7 @@ func TestReaderArgs(t *testing.T) {
 		t.Errorf("Bitsets of sections past 2^64: %v, want an argument error", err)
 	}
 	// A nil context is accepted, as by matcher.Scan.
+	//lint:ignore SA1012 the nil context is what this checks
 	if err := r.Bitsets(nil, 1, 0, c.buffers(1)); err != nil {
 		t.Errorf("Bitsets with a nil context: %v", err)
 	}

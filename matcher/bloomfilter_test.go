@@ -85,6 +85,7 @@ func TestBloomFilter(t *testing.T) {
 		switch i % 3 {
 		case 0: // random and dense
 			for j := range bloom {
+				//lint:ignore SA4000 two independent random draws
 				bloom[j] = byte(rng.Uint32()) | byte(rng.Uint32())
 			}
 		default: // holding some of the filter's clauses

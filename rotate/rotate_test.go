@@ -392,15 +392,16 @@ func TestTranspose(t *testing.T) {
 		dst    []byte
 		stride int
 		bl     [][256]byte
+		want   error
 	}{
-		{make([]byte, 4096), 2, bl[:7]},
-		{make([]byte, 4096), 1, bl},
-		{make([]byte, 2047*2+1), 2, bl},
-		{nil, 2, bl},
-		{make([]byte, 4096), -2, bl},
+		{make([]byte, 4096), 2, bl[:7], ErrTransposeBloomCount},
+		{make([]byte, 4096), 1, bl, ErrTransposeStride},
+		{make([]byte, 2047*2+1), 2, bl, ErrTransposeDst},
+		{nil, 2, bl, ErrTransposeDst},
+		{make([]byte, 4096), -2, bl, ErrTransposeStride},
 	} {
-		if err := Transpose(c.dst, c.stride, c.bl); err == nil {
-			t.Errorf("Transpose(len %d, stride %d, %d blooms) succeeded", len(c.dst), c.stride, len(c.bl))
+		if err := Transpose(c.dst, c.stride, c.bl); !errors.Is(err, c.want) {
+			t.Errorf("Transpose(len %d, stride %d, %d blooms): %v, want %v", len(c.dst), c.stride, len(c.bl), err, c.want)
 		}
 	}
 }

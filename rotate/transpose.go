@@ -5,6 +5,16 @@ import (
 	"sync"
 )
 
+// The errors of Transpose, which checks its arguments before it writes anything.
+var (
+	// ErrTransposeBloomCount: the number of blooms is not a multiple of 8.
+	ErrTransposeBloomCount = errors.New("rotate: bloom count not multiple of 8")
+	// ErrTransposeStride: the stride is shorter than a vector (len(blooms)/8 bytes).
+	ErrTransposeStride = errors.New("rotate: stride shorter than the vectors")
+	// ErrTransposeDst: dst ends before the last of the 2048 vectors does.
+	ErrTransposeDst = errors.New("rotate: dst too short for 2048 vectors")
+)
+
 // Transpose8 rotates 8 blooms: dst[i] holds bit i of every bloom, bloom k in
 // mask 0x80>>k. Bit i of a bloom is bit i%8 of its byte 255-i/8.
 func Transpose8(dst *[BloomBitLength]byte, blooms *[8][BloomByteLength]byte) {
@@ -14,19 +24,20 @@ func Transpose8(dst *[BloomBitLength]byte, blooms *[8][BloomByteLength]byte) {
 // Transpose rotates blooms into 2048 vectors that start stride bytes apart in dst:
 // bit i of blooms[j] goes to dst[i*stride+j/8], mask 0x80>>(j%8). len(blooms) must
 // be a multiple of 8; only the len(blooms)/8 bytes of each vector are written.
+// Bad arguments return one of the ErrTranspose errors, with dst untouched.
 func Transpose(dst []byte, stride int, blooms [][BloomByteLength]byte) error {
 	if len(blooms)%8 != 0 {
-		return errors.New("rotate: bloom count not multiple of 8")
+		return ErrTransposeBloomCount
 	}
 	width := len(blooms) / 8
 	if width == 0 {
 		return nil
 	}
 	if stride < width {
-		return errors.New("rotate: stride shorter than the vectors")
+		return ErrTransposeStride
 	}
 	if (len(dst)-width)/stride < BloomBitLength-1 || len(dst) < width {
-		return errors.New("rotate: dst too short for 2048 vectors")
+		return ErrTransposeDst
 	}
 	r := rowPool.Get().(*rows)
 	defer rowPool.Put(r)

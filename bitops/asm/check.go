@@ -7,26 +7,11 @@ import "errors"
 // The exported functions check their arguments with these before any kernel
 // touches memory, and panic with one of these errors when a check fails.
 var (
-	errBlocks = errors.New("bitops/asm: length is not a positive multiple of 64")
-	errLength = errors.New("bitops/asm: slice lengths differ")
+	errBlocks = errors.New("bitops/asm: lengths differ or are not a positive multiple of 64")
 	errRoom   = errors.New("bitops/asm: slice too short")
 	errArgs   = errors.New("bitops/asm: argument out of range")
 	errLevel  = errors.New("bitops/asm: no kernel for the active level")
 )
-
-// blocks panics unless n is a positive multiple of 64, the unit of the block kernels.
-func blocks(n int) {
-	if n <= 0 || n%64 != 0 {
-		panic(errBlocks)
-	}
-}
-
-// sameLength panics unless len(p) == n.
-func sameLength(p []byte, n int) {
-	if len(p) != n {
-		panic(errLength)
-	}
-}
 
 // bitmapBytes returns ceil(n/8), the bytes of the bitmap of n bytes.
 func bitmapBytes(n int) int { return n/8 + (n%8+7)/8 }

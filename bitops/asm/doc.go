@@ -3,16 +3,22 @@
 // GFNI), hand-written arm64 NEON assembly, and the Go functions that call them.
 //
 // The assembly functions are unexported and trust their arguments. The exported
-// functions are the only way in: each checks every precondition its kernels rely
-// on (lengths that are positive multiples of 64 and equal, room in the output,
-// non-nil pointers) and panics with an error of this package before any memory is
-// touched, then runs the kernel of the active level (package internal/cpu). Each
-// function's comment states its contract: the block functions (And, Test,
-// AndInto, ...) take whole 64-byte blocks and panic on the generic level; Bitmap,
-// Pack and Expand take any length and report how much of it they did; Transpose8
-// and Scatter report false on the generic level. A CPU without a kernel's
-// instructions never reaches it: requires_amd64_test.go checks each kernel's
-// generated "Requires:" line against the CPU check in front of its call.
+// functions each check every precondition their kernels rely on (lengths that are
+// positive multiples of 64 and equal, room in the output, non-nil pointers) and
+// panic with an error of this package before any memory is touched, then run the
+// kernel of the active level (package internal/cpu). Each function's comment
+// states its contract: the block functions (And, Test, AndInto, ...) take whole
+// 64-byte blocks and panic on the generic level; Bitmap, Pack and Expand take any
+// length and report how much of it they did; Transpose8 and Scatter report false
+// on the generic level.
+//
+// The block kernels of the active level are resolved once, and again whenever
+// the level changes, into the function values of package bitops/internal/kernels
+// (resolve_<arch>.go). The block functions call them there, and so does package
+// bitops after checks of its own: its calls cost one indirect call and no CPU
+// feature loads. A CPU without a kernel's instructions never reaches it:
+// requires_amd64_test.go checks each kernel's generated "Requires:" line against
+// the CPU check in front of each use, a call or a function value.
 package asm
 
 // The Avo programs of the gen module write the amd64 assembly and its

@@ -5,10 +5,10 @@ package asm
 import "github.com/bloomsimd/bloomsimd/internal/cpu"
 
 // A gate is the CPU condition under which an amd64 kernel may run: a level and the
-// extensions it needs on top. Every kernel call sits in a `case g.open():` (or the
-// body of an `if g.open()`) of its gate; requires_test.go checks that each gate
-// guarantees every feature named by the "Requires:" line Avo writes above the
-// kernel.
+// extensions it needs on top. Every use of a kernel, a call or a function value,
+// sits in a `case g.open():` (or the body of an `if g.open()`) of its gate;
+// requires_amd64_test.go checks that each gate guarantees every feature named by
+// the "Requires:" line Avo writes above the kernel.
 type gate uint8
 
 const (

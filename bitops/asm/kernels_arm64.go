@@ -4,114 +4,11 @@ package asm
 
 import "github.com/bloomsimd/bloomsimd/internal/cpu"
 
-// The exported functions of the package on arm64: each checks its arguments (see
-// check.go) and then runs the NEON kernel, which every arm64 CPU has, unless
-// the generic level is active.
+// The exported functions of the package on arm64 other than the block functions
+// (blocks.go): each checks its arguments (see check.go) and then runs the NEON
+// kernel, which every arm64 CPU has, unless the generic level is active.
 
 func neon() bool { return cpu.Active == cpu.NEON }
-
-// And sets dst = a & b. The three lengths are equal and a positive multiple of 64.
-func And(dst, a, b []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(a, n)
-	sameLength(b, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	andNEON(&dst[0], &a[0], &b[0], n)
-}
-
-// Or sets dst = a | b. The three lengths are equal and a positive multiple of 64.
-func Or(dst, a, b []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(a, n)
-	sameLength(b, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	orNEON(&dst[0], &a[0], &b[0], n)
-}
-
-// Xor sets dst = a ^ b. The three lengths are equal and a positive multiple of 64.
-func Xor(dst, a, b []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(a, n)
-	sameLength(b, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	xorNEON(&dst[0], &a[0], &b[0], n)
-}
-
-// Test reports whether any byte of p is non-zero. len(p) is a positive multiple of 64.
-func Test(p []byte) bool {
-	blocks(len(p))
-	if !neon() {
-		panic(errLevel)
-	}
-	return testNEON(&p[0], len(p))
-}
-
-// Popcount returns the number of set bits of p. len(p) is a positive multiple of 64.
-func Popcount(p []byte) int {
-	blocks(len(p))
-	if !neon() {
-		panic(errLevel)
-	}
-	return popcountNEON(&p[0], len(p))
-}
-
-// And3 sets dst = a & b & c. The four lengths are equal and a positive multiple of 64.
-func And3(dst, a, b, c []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(a, n)
-	sameLength(b, n)
-	sameLength(c, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	and3NEON(&dst[0], &a[0], &b[0], &c[0], n)
-}
-
-// OrAnd3 sets dst |= a & b & c. The four lengths are equal and a positive multiple of 64.
-func OrAnd3(dst, a, b, c []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(a, n)
-	sameLength(b, n)
-	sameLength(c, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	orAnd3NEON(&dst[0], &a[0], &b[0], &c[0], n)
-}
-
-// OrInto sets dst |= src. The two lengths are equal and a positive multiple of 64.
-func OrInto(dst, src []byte) {
-	n := len(dst)
-	blocks(n)
-	sameLength(src, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	orIntoNEON(&dst[0], &src[0], n)
-}
-
-// AndInto sets dst &= src and reports whether any bit of dst is left set. The two
-// lengths are equal and a positive multiple of 64.
-func AndInto(dst, src []byte) bool {
-	n := len(dst)
-	blocks(n)
-	sameLength(src, n)
-	if !neon() {
-		panic(errLevel)
-	}
-	return andIntoNEON(&dst[0], &src[0], n)
-}
 
 // Bitmap writes the bitmap of the whole 64-byte blocks of src to dst (bit 7-t of
 // dst[j] set when src[8j+t] is non-zero) and returns the bytes of src done and

@@ -20,11 +20,12 @@ import (
 
 // The dispatch must never run a kernel on a CPU that lacks an instruction of it.
 // Avo writes above every TEXT symbol the ISA extensions its instructions need
-// ("// Requires: AVX, AVX512F"). Every kernel call in this package's Go code sits
-// in a `case g.open():` or the body of an `if g.open()` for a gate g, and a gate
+// ("// Requires: AVX, AVX512F"). Every use of a kernel in this package's Go code,
+// a call or the kernel taken as a function value (resolve), sits in a
+// `case g.open():` or the body of an `if g.open()` for a gate g, and a gate
 // guarantees the features of its level (cpu.LevelFeatures, which detection
 // requires) and of its extensions (cpu.ExtensionFeatures, which cpu.Has reports).
-// checkGates derives from the source which gate each call sits under and
+// checkGates derives from the source which gate each use sits under and
 // compares.
 
 // gateNames are the gate constants of gate_amd64.go, for reading gate expressions.
@@ -86,14 +87,15 @@ func parseRequires(src string, into map[string][]string) error {
 	return nil
 }
 
-// kernelCall is one call of an assembly kernel in the Go source.
+// kernelCall is one use of an assembly kernel in the Go source: a call or a
+// function value.
 type kernelCall struct {
 	pos   string
 	gated bool // inside a gate's case or if body
 	gate  gate
 }
 
-// gateCalls finds every call of a kernel in the Go sources and the gate it sits under.
+// gateCalls finds every use of a kernel in the Go sources and the gate it sits under.
 func gateCalls(goFiles map[string]string, kernels map[string][]string) (map[string][]kernelCall, error) {
 	calls := map[string][]kernelCall{}
 	fset := token.NewFileSet()
@@ -136,11 +138,16 @@ func gateCalls(goFiles map[string]string, kernels map[string][]string) (map[stri
 						}
 						return false
 					}
-				case *ast.CallExpr:
-					if id, ok := n.Fun.(*ast.Ident); ok {
-						if _, isKernel := kernels[id.Name]; isKernel {
-							calls[id.Name] = append(calls[id.Name], kernelCall{fset.Position(n.Pos()).String(), gated, g})
-						}
+				case *ast.FuncDecl:
+					// A kernel's declaration is no use of it: only the body counts.
+					if n.Body != nil {
+						err = walk(n.Body, g, gated)
+					}
+					return false
+				case *ast.Ident:
+					// A call, or the kernel taken as a function value (resolve).
+					if _, isKernel := kernels[n.Name]; isKernel {
+						calls[n.Name] = append(calls[n.Name], kernelCall{fset.Position(n.Pos()).String(), gated, g})
 					}
 				}
 				return true
@@ -191,8 +198,8 @@ func evalGate(e ast.Expr) (gate, error) {
 	return 0, fmt.Errorf("unreadable gate expression %T", e)
 }
 
-// checkGates returns every kernel that is never called, called outside a gate, or
-// called under a gate that does not guarantee a feature it requires.
+// checkGates returns every kernel that is never used, used outside a gate, or
+// used under a gate that does not guarantee a feature it requires.
 func checkGates(asmFiles, goFiles map[string]string) ([]string, error) {
 	kernels := map[string][]string{}
 	for _, src := range asmFiles {
@@ -207,11 +214,11 @@ func checkGates(asmFiles, goFiles map[string]string) ([]string, error) {
 	var problems []string
 	for name, req := range kernels {
 		if len(calls[name]) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: never called under a gate", name))
+			problems = append(problems, fmt.Sprintf("%s: never used under a gate", name))
 		}
 		for _, c := range calls[name] {
 			if !c.gated {
-				problems = append(problems, fmt.Sprintf("%s: %s: called outside any gate", c.pos, name))
+				problems = append(problems, fmt.Sprintf("%s: %s: used outside any gate", c.pos, name))
 				continue
 			}
 			have := c.gate.features()
@@ -266,7 +273,7 @@ func packageSources(t *testing.T) (asmFiles, goFiles map[string]string) {
 	return asmFiles, goFiles
 }
 
-// TestKernelsRunOnlyWhereTheirInstructionsAre: every amd64 kernel is called, only
+// TestKernelsRunOnlyWhereTheirInstructionsAre: every amd64 kernel is used, only
 // under a gate, and every feature of its Requires line is one its gate checks.
 func TestKernelsRunOnlyWhereTheirInstructionsAre(t *testing.T) {
 	asmFiles, goFiles := packageSources(t)
@@ -290,8 +297,8 @@ func TestKernelsRunOnlyWhereTheirInstructionsAre(t *testing.T) {
 
 // TestCheckGatesCatchesMismatches: checkGates reports a kernel that needs a
 // feature its level does not check (the former KORTESTB needing AVX512DQ), a gate
-// weaker than its kernel, a call outside any gate or in the else branch of one,
-// and a kernel never called.
+// weaker than its kernel, a call or function value outside any gate or in the
+// else branch of one, and a kernel never used.
 func TestCheckGatesCatchesMismatches(t *testing.T) {
 	asmFiles, goFiles := packageSources(t)
 	edit := func(files map[string]string, name, old, new string) map[string]string {
@@ -323,20 +330,26 @@ func TestCheckGatesCatchesMismatches(t *testing.T) {
 				"// Requires: AVX, AVX512DQ, AVX512F\nTEXT ·testAVX512(SB)"),
 			goFiles, "testAVX512 requires AVX512DQ"},
 		{"VPOPCNTDQ not checked",
-			asmFiles, edit(goFiles, "kernels_amd64.go", "case (avx512 | vpopcntdq).open():", "case avx512.open():"),
+			asmFiles, edit(goFiles, "resolve_amd64.go", "case (avx512 | vpopcntdq).open():", "case avx512.open():"),
 			"popcountAVX512 requires AVX512VPOPCNTDQ"},
 		{"AVX-512 kernel on the AVX2 gate",
-			asmFiles, edit(goFiles, "kernels_amd64.go", "case avx512.open():\n\t\tandAVX512", "case avx2.open():\n\t\tandAVX512"),
+			asmFiles, edit(goFiles, "resolve_amd64.go", "case avx512.open():\n\t\tkernels.And", "case avx2.open():\n\t\tkernels.And"),
 			"andAVX512 requires AVX512F"},
 		{"call outside any gate",
 			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { andAVX2(&p[0], &p[0], &p[0], 64) }\n"),
-			"andAVX2: called outside any gate"},
+			"andAVX2: used outside any gate"},
+		{"function value outside any gate",
+			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f() { kernels.Xor = xorAVX512 }\n"),
+			"xorAVX512: used outside any gate"},
+		{"Expand's kernel on the AVX-512 level alone",
+			asmFiles, edit(goFiles, "kernels_amd64.go", "case compress512.open():\n\t\treturn expandAVX512", "case avx512.open():\n\t\treturn expandAVX512"),
+			"expandAVX512 requires AVX512VBMI2, GFNI"},
 		{"call in the else branch",
 			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { if avx2.open() {} else { orAVX2(&p[0], &p[0], &p[0], 64) } }\n"),
-			"orAVX2: called outside any gate"},
+			"orAVX2: used outside any gate"},
 		{"kernel never called",
 			withFile(asmFiles, "extra_amd64.s", "// Requires: AVX\nTEXT ·orphanAVX2(SB), NOSPLIT, $0-8\n"),
-			goFiles, "orphanAVX2: never called under a gate"},
+			goFiles, "orphanAVX2: never used under a gate"},
 	}
 	for _, c := range cases {
 		problems, err := checkGates(c.asm, c.gos)

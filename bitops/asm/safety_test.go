@@ -79,7 +79,7 @@ func ownPanic(t *testing.T, name string, f func()) (panicked bool) {
 			return
 		}
 		switch v {
-		case errBlocks, errLength, errRoom, errArgs, errLevel:
+		case errBlocks, errRoom, errArgs, errLevel:
 			panicked = true
 		default:
 			t.Errorf("%s: foreign panic %v", name, v)

@@ -352,7 +352,7 @@ func packAVX2() {
 		VMOVQ(mem(src, 8*g), x)
 		VPSHUFB(ctrl, x, x)
 		VMOVQ(x, at(dst, w))
-		POPCNTL(b.(reg.GPVirtual).As32(), b.(reg.GPVirtual).As32())
+		POPCNTL(b.As32(), b.As32())
 		ADDQ(b, w)
 	}
 	ADDQ(U32(64), src)
@@ -440,9 +440,9 @@ func block(dst, bm, src, table, read, last, zero reg.Register, nearEnd bool) {
 		VPCMPEQB(zero, x, e)
 		VPANDN(e, ctrl, e) // zero bytes in marked lanes (ctrl < 0x80)
 		VPOR(e, bad, bad)
-		POPCNTL(b.(reg.GPVirtual).As32(), b.(reg.GPVirtual).As32())
+		POPCNTL(b.As32(), b.As32())
 		ADDQ(b, p)
-		outs = append(outs, x.(reg.VecVirtual))
+		outs = append(outs, x)
 	}
 	m := GP32()
 	VPMOVMSKB(bad, m)

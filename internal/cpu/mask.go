@@ -1,8 +1,8 @@
 package cpu
 
 // The test hook that runs the fallback kernels of a level on a CPU that has the
-// extensions they stand in for: it clears features in Has, which bitops and
-// rotate read on every call, as they read Active.
+// extensions they stand in for: it clears features in Has and, as Set does for
+// Active, runs the OnChange functions.
 
 // MaskForTest clears in Has every feature set in off and returns a function that
 // restores Has as it was. It only lowers: a feature this CPU lacks stays off
@@ -27,7 +27,8 @@ func MaskForTest(off Features) (restore func()) {
 	if off.VPOPCNTDQ {
 		Has.VPOPCNTDQ = false
 	}
-	return func() { Has = prev }
+	changed()
+	return func() { Has = prev; changed() }
 }
 
 // Variant is a level run with some of its optional features masked off: the
