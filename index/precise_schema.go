@@ -42,12 +42,12 @@ const (
 )
 
 const (
-	precisePrefix           = 'P'
-	preciseIndexPrefix      = "iP"
-	preciseSectionHeadKey   = preciseIndexPrefix + "shead"
-	preciseMetaKey          = preciseIndexPrefix + "meta"
-	preciseZero        byte = 0
-	preciseCompressed  byte = 1
+	precisePrefix              = 'P'
+	preciseIndexPrefix         = "iP"
+	preciseSectionHeadKey      = preciseIndexPrefix + "shead"
+	preciseMetaKey             = preciseIndexPrefix + "meta"
+	preciseZero           byte = 0
+	preciseCompressed     byte = 1
 )
 
 // PreciseKey returns the key of position's vector of section indexed under

@@ -21,7 +21,7 @@ type PreciseWriter struct {
 	geo         Geometry
 	sectionSize uint64
 	section     uint64
-	gens        []*rotate.Generator           // part i holds positions i*2048..
+	gens        []*rotate.Generator            // part i holds positions i*2048..
 	blooms      [][rotate.BloomByteLength]byte // the block being added, per part
 	pos         []uint
 	// packed holds the section's values back to back, position p's ending at
