@@ -53,6 +53,11 @@ type logChainDB struct {
 var preciseKey = [16]byte{'b', 'e', 'n', 'c', 'h'}
 
 func buildLogChainDB(tb testing.TB, c logchain.Chain, sections uint64) *logChainDB {
+	return buildLogChain(tb, c, sections, true)
+}
+
+// buildLogChain builds the chain, with the precise index if precise is set.
+func buildLogChain(tb testing.TB, c logchain.Chain, sections uint64, precise bool) *logChainDB {
 	tb.Helper()
 	db, err := e2e.OpenDB(tb.TempDir())
 	if err != nil {
@@ -99,6 +104,9 @@ func buildLogChainDB(tb testing.TB, c logchain.Chain, sections uint64) *logChain
 		parent = hash
 	}
 	writeBatch(tb, batch)
+	if !precise {
+		return lc
+	}
 	// The precise index, as a backfill builds it: receipts read back.
 	g := index.DefaultGeometry(preciseKey)
 	if err := index.WritePreciseMeta(db, g); err != nil {
@@ -344,5 +352,49 @@ func BenchmarkPreciseIndex(b *testing.B) {
 			}
 			reportCPU(b, cpu0, ok)
 		})
+	}
+}
+
+// TestPreciseChainIndexer runs the precise backend under go-ethereum's own
+// ChainIndexer, as a node would, and checks the index it leaves answers
+// exactly with no false positives where the bloom bits have some.
+func TestPreciseChainIndexer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Pebble chain with receipts")
+	}
+	const sections = 2
+	lc := buildLogChain(t, logchain.Chains[1], sections, false)
+	ci, err := e2e.NewPreciseChainIndexer(lc.db, logchain.SectionSize, 0, index.DefaultGeometry(preciseKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ci.Close()
+	last := uint64(sections*logchain.SectionSize - 1)
+	ci.Start(e2e.NewHeadChain(rawdb.ReadHeader(lc.db, lc.hashes[last], last)))
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		if stored, _, _ := ci.Sections(); stored >= sections {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ChainIndexer did not index the sections in time")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pr, err := index.NewPreciseReader(lc.db, logchain.SectionSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := make([]bool, sections)
+	if err := pr.Covered(context.Background(), 0, covered); err != nil || !covered[0] || !covered[1] {
+		t.Fatalf("covered %v, %v", covered, err)
+	}
+	for _, q := range preciseQueries() {
+		bm, bc := lc.getLogs(t, q, false)
+		pm, pc := lc.getLogs(t, q, true)
+		if fmt.Sprint(bm) != fmt.Sprint(pm) || pc != len(pm) {
+			t.Fatalf("%s: bloom bits %v (%d candidates), precise %v (%d candidates)", q.name, bm, bc, pm, pc)
+		}
+		t.Logf("%s: %d matches, candidates: bloom bits %d, precise %d", q.name, len(pm), bc, pc)
 	}
 }

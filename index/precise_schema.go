@@ -29,6 +29,11 @@ import (
 // no section count. After a reorg, the keys of an old head stay until
 // overwritten, and are never read.
 //
+// A node that runs the precise writer under a go-ethereum ChainIndexer gives
+// the indexer its own progress table, "iPc" (count and heads as for "iB"):
+// bench/internal/e2e/preciseindexer.go. Those keys are the ChainIndexer's;
+// coverage is read from "iP" | "shead" only.
+//
 // The geometry record is written once, when the index is created; the Reader
 // takes the geometry (and so the hash key) from it. Version
 // PreciseSchemaVersion is the only one defined.
