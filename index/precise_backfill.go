@@ -34,7 +34,7 @@ type PreciseBatch interface {
 // them), NoReceipts lacked receipts; Next is the section it works on.
 type BackfillProgress struct {
 	Total, Indexed, Covered, NoReceipts, Next uint64
-	Done                                     bool
+	Done                                      bool
 }
 
 // Backfill indexes the history of a chain into the precise index in the
