@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
+	"github.com/ethereum/go-ethereum/rlp"
 
 	"github.com/bloomsimd/bloomsimd/index"
 )
@@ -78,15 +79,13 @@ func (p *PreciseIndexer) Reset(ctx context.Context, section uint64, lastSectionH
 func (p *PreciseIndexer) Process(ctx context.Context, header *types.Header) error {
 	number := header.Number.Uint64()
 	hash := header.Hash()
-	receipts := rawdb.ReadRawReceipts(p.db, hash, number)
-	if receipts == nil && header.ReceiptHash != types.EmptyReceiptsHash {
-		return fmt.Errorf("precise indexer: no receipts for block %d (%x)", number, hash)
+	var err error
+	p.values, err = AppendReceiptValues(p.values[:0], p.db, hash, number)
+	if errors.Is(err, index.ErrNoReceipts) && header.ReceiptHash == types.EmptyReceiptsHash {
+		err = nil // a block without transactions
 	}
-	p.values = p.values[:0]
-	for _, r := range receipts {
-		for _, l := range r.Logs {
-			p.values = index.AppendLogValues(p.values, l.Address, l.Topics)
-		}
+	if err != nil {
+		return fmt.Errorf("precise indexer: %w", err)
 	}
 	p.last = header
 	return p.writer.AddBlock(uint(number-p.section*p.size), p.values)
@@ -106,3 +105,39 @@ func (p *PreciseIndexer) Commit() error {
 
 // Prune implements core.ChainIndexerBackend; it does not prune.
 func (p *PreciseIndexer) Prune(threshold uint64) error { return nil }
+
+// storedLogValues and storedReceiptValues decode the stored receipts' RLP
+// (types.ReceiptForStorage: status, cumulative gas, logs of address, topics,
+// data) keeping only the log values. rawdb.ReadRawReceipts decodes them into
+// types.Receipt, which recomputes each receipt's bloom (a Keccak-256 per
+// address and topic): three quarters of a section's indexing time.
+type storedLogValues struct {
+	Address common.Address
+	Topics  []common.Hash
+	Data    rlp.RawValue
+}
+
+type storedReceiptValues struct {
+	PostStateOrStatus rlp.RawValue
+	CumulativeGasUsed rlp.RawValue
+	Logs              []storedLogValues
+}
+
+// AppendReceiptValues appends the log values of block number (hash) from its
+// stored receipts to dst; index.ErrNoReceipts (wrapped) if none are stored.
+func AppendReceiptValues(dst [][]byte, db ethdb.Reader, hash common.Hash, number uint64) ([][]byte, error) {
+	raw := rawdb.ReadReceiptsRLP(db, hash, number)
+	if len(raw) == 0 {
+		return dst, fmt.Errorf("block %d (%x): %w", number, hash, index.ErrNoReceipts)
+	}
+	var receipts []storedReceiptValues
+	if err := rlp.DecodeBytes(raw, &receipts); err != nil {
+		return dst, fmt.Errorf("receipts of block %d (%x): %w", number, hash, err)
+	}
+	for _, r := range receipts {
+		for _, l := range r.Logs {
+			dst = index.AppendLogValues(dst, l.Address, l.Topics)
+		}
+	}
+	return dst, nil
+}
