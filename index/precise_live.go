@@ -48,13 +48,7 @@ func (l *PreciseLive) Geometry() Geometry { return l.geo }
 // partBlooms returns the block's wide bloom cut into its parts.
 func (l *PreciseLive) partBlooms(values [][]byte) [][rotate.BloomByteLength]byte {
 	blooms := make([][rotate.BloomByteLength]byte, len(l.parts))
-	for _, v := range values {
-		l.pos = l.geo.AppendPositions(l.pos[:0], v)
-		for _, p := range l.pos {
-			bit := p % rotate.BloomBitLength
-			blooms[p/rotate.BloomBitLength][rotate.BloomByteLength-1-bit/8] |= 1 << (bit % 8)
-		}
-	}
+	l.pos = addPartBlooms(blooms, l.geo, values, l.pos)
 	return blooms
 }
 

@@ -75,13 +75,7 @@ func (w *PreciseWriter) Reset(section uint64) {
 // the section's block index; blocks must come in order from 0, a block without
 // logs with no values. The errors are rotate.Generator's.
 func (w *PreciseWriter) AddBlock(index uint, values [][]byte) error {
-	for _, v := range values {
-		w.pos = w.geo.AppendPositions(w.pos[:0], v)
-		for _, p := range w.pos {
-			bit := p % rotate.BloomBitLength
-			w.blooms[p/rotate.BloomBitLength][rotate.BloomByteLength-1-bit/8] |= 1 << (bit % 8)
-		}
-	}
+	w.pos = addPartBlooms(w.blooms, w.geo, values, w.pos)
 	for i, gen := range w.gens {
 		err := gen.AddBloom(index, w.blooms[i])
 		w.blooms[i] = [rotate.BloomByteLength]byte{}
@@ -163,4 +157,18 @@ func decodePreciseValue(dst, value []byte) error {
 		return errors.New("compressed vector of no bytes")
 	}
 	return bitops.DecompressInto(dst, value[1:])
+}
+
+// addPartBlooms sets the positions of values in a block's wide bloom, cut into
+// parts of 2048 positions in the header bloom's bit order (position p is bit
+// p%2048 of part p/2048, at byte 255-bit/8); pos is scratch, returned for reuse.
+func addPartBlooms(parts [][rotate.BloomByteLength]byte, g Geometry, values [][]byte, pos []uint) []uint {
+	for _, v := range values {
+		pos = g.AppendPositions(pos[:0], v)
+		for _, p := range pos {
+			bit := p % rotate.BloomBitLength
+			parts[p/rotate.BloomBitLength][rotate.BloomByteLength-1-bit/8] |= 1 << (bit % 8)
+		}
+	}
+	return pos
 }
