@@ -47,6 +47,14 @@ esac
 
 step() { printf '\n== %s (%ds)\n' "$*" "$SECONDS"; }
 
+# apply_precise: the precise log index's part of the copy (issue 16), kept
+# apart from the steps above: its eth/filters patch, on top of filter-scan.patch.
+# bloomsimd_precise_test.go is copied with the other tests.
+apply_precise() {
+	step "apply testdata/geth/filter-precise.patch (the precise log index on the Scan path)"
+	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-precise.patch"
+}
+
 step "copy $MOD@$VERSION from the module cache to ${OUT#"$ROOT"/}"
 SRC=$(cd "$ROOT" && $GO mod download -json "$MOD@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -d "$SRC" ] || { echo "module directory of $MOD@$VERSION not found" >&2; exit 1; }
@@ -93,6 +101,7 @@ if [ "$MODE" != libevm ]; then
 	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
 	step "apply testdata/geth/filter-bloomfilter.patch (the header-by-header blocks tested with matcher.BloomFilter)"
 	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-bloomfilter.patch"
+	apply_precise
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
 	cp "$ROOT"/testdata/geth/eth/*.go eth/
