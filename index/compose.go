@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 
-	"github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
 // Composed serves every section up to the chain head: the ones on disk from the
-// disk index, the rest from the Live. It is a matcher.Source (for a node's
+// disk index, the rest from the Live. It is a scheduler.Source (for a node's
 // retrieval server) and reports the sections it covers (for BloomStatus).
 type Composed struct {
-	disk         matcher.Source
+	disk         scheduler.Source
 	diskSections func() uint64
 	live         *Live
 }
@@ -21,7 +21,7 @@ type Composed struct {
 // sections after them. disk and diskSections may be nil when nothing is on disk.
 // Call live.DropThrough(s) only once diskSections() > s, so that every section
 // stays served by one of the two.
-func Compose(disk matcher.Source, diskSections func() uint64, live *Live) *Composed {
+func Compose(disk scheduler.Source, diskSections func() uint64, live *Live) *Composed {
 	return &Composed{disk: disk, diskSections: diskSections, live: live}
 }
 
@@ -48,7 +48,7 @@ func (c *Composed) SectionsAt(head uint64) uint64 {
 	return n
 }
 
-// Changing is matcher.ChangingSource: the sections after the disk index's are
+// Changing is scheduler.ChangingSource: the sections after the disk index's are
 // the Live's, which grow block by block and change in reorgs.
 func (c *Composed) Changing(section uint64) bool { return section >= c.onDisk() }
 
@@ -59,7 +59,7 @@ func (c *Composed) onDisk() uint64 {
 	return c.diskSections()
 }
 
-// Bitsets is matcher.Source: each call reads the disk index's section count and
+// Bitsets is scheduler.Source: each call reads the disk index's section count and
 // the Live's newest tip anew.
 func (c *Composed) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	return c.Pin().Bitsets(ctx, bit, first, dst)
@@ -76,12 +76,12 @@ func (c *Composed) Pin() *PinnedSource {
 
 // PinnedSource is a Composed fixed to one disk section count and one Live tip.
 type PinnedSource struct {
-	disk   matcher.Source
+	disk   scheduler.Source
 	onDisk uint64
 	live   LiveSnapshot
 }
 
-// Changing is matcher.ChangingSource: the sections above the pinned disk count
+// Changing is scheduler.ChangingSource: the sections above the pinned disk count
 // are served from the Live.
 func (p *PinnedSource) Changing(section uint64) bool { return section >= p.onDisk }
 

@@ -3,17 +3,17 @@ package index
 import (
 	"fmt"
 
-	"github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
-// checkSectionSize reports a section size the index cannot have: a positive
-// multiple of 8 (vectors are sectionSize/8 bytes) and at most
-// matcher.MaxSectionSize, the bound the Generator and the Matcher share, which
-// keeps every size in a 32-bit int and a Live's memory bounded.
+// checkSectionSize refuses a section size the index cannot have, with the one
+// check of the query path (scheduler.CheckSectionSize): the size must be a
+// positive multiple of 8 (vectors are sectionSize/8 bytes) and at most
+// scheduler.MaxSectionSize, which keeps every size in a 32-bit int and a
+// Live's memory bounded. The error wraps scheduler.ErrSectionSize.
 func checkSectionSize(sectionSize uint64) error {
-	if sectionSize == 0 || sectionSize%8 != 0 || sectionSize > matcher.MaxSectionSize {
-		return fmt.Errorf("index: section size %d is not a positive multiple of 8 up to %d: %w",
-			sectionSize, uint64(matcher.MaxSectionSize), matcher.ErrSectionSize)
+	if err := scheduler.CheckSectionSize(sectionSize); err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
 	return nil
 }

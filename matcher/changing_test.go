@@ -78,10 +78,20 @@ func TestServeRetrievalsChangingSeesNewVectors(t *testing.T) {
 // serveSession runs one session of m over begin..end, served through requests.
 func serveSession(t *testing.T, m *Matcher, begin, end uint64, requests chan chan *Retrieval) []uint64 {
 	t.Helper()
+	got, err := serveSessionErr(m, begin, end, requests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// serveSessionErr runs one session of m over begin..end, served through
+// requests, and returns its matches and error.
+func serveSessionErr(m *Matcher, begin, end uint64, requests chan chan *Retrieval) ([]uint64, error) {
 	results := make(chan uint64, 64)
 	s, err := m.Start(context.Background(), begin, end, results)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); s.Multiplex(16, 0, requests) }()
@@ -91,10 +101,7 @@ func serveSession(t *testing.T, m *Matcher, begin, end uint64, requests chan cha
 	}
 	s.Close()
 	<-done
-	if err := s.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return got
+	return got, s.Error()
 }
 
 type changingFunc struct{ funcSource }

@@ -4,15 +4,14 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/bloomsimd/bloomsimd/rotate"
+	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
 // MaxSectionSize is the largest section size, in blocks, that Start and Scan
-// accept: rotate.MaxSectionSize, the bound of the Generator that builds the
-// vectors. It keeps a vector at 128 KiB at most, what a session or a Scan
-// worker holds bounded, and every size in bytes within an int on 32-bit
-// platforms. go-ethereum has no bound and panics in make on huge sizes.
-const MaxSectionSize = rotate.MaxSectionSize
+// accept: scheduler.MaxSectionSize, the bound of the whole query path and of
+// the Generator that builds the vectors. go-ethereum has no bound and panics
+// in make on huge sizes.
+const MaxSectionSize = scheduler.MaxSectionSize
 
 // The errors of this package, for errors.Is. The errors returned wrap them with
 // the details (the size, or the bit and section concerned).
@@ -20,16 +19,16 @@ var (
 	// ErrSectionSize: the Matcher's section size is zero, not a multiple of 8 or
 	// above MaxSectionSize. NewMatcher keeps go-ethereum's signature, so Start and
 	// Scan report it.
-	ErrSectionSize = errors.New("matcher: section size must be a positive multiple of 8, at most MaxSectionSize")
+	ErrSectionSize = scheduler.ErrSectionSize
 
 	// ErrVectorLength: a vector of the wrong length, from a Source (Scan) or in
 	// a retrieval reply (Multiplex, DeliverSections). A vector must hold
 	// exactly sectionSize/8 bytes.
-	ErrVectorLength = errors.New("matcher: vector of the wrong length")
+	ErrVectorLength = scheduler.ErrVectorLength
 
-	// ErrSourcePanic: a Source's Bitsets panicked. Scan recovers and returns
-	// it, wrapping the panic value when that is an error.
-	ErrSourcePanic = errors.New("matcher: Source panicked")
+	// ErrSourcePanic: a Source's Bitsets panicked. Scan and ServeRetrievals
+	// recover and return it, wrapping the panic value when that is an error.
+	ErrSourcePanic = scheduler.ErrSourcePanic
 
 	// ErrNilReply: a retriever answered a Multiplex request with a nil
 	// *Retrieval (go-ethereum dereferences it and panics).
@@ -39,12 +38,7 @@ var (
 var errRunning = errors.New("matcher already running")
 
 // checkSectionSize reports a section size the matcher cannot work with.
-func checkSectionSize(size uint64) error {
-	if size == 0 || size%8 != 0 || size > MaxSectionSize {
-		return fmt.Errorf("%w: got %d", ErrSectionSize, size)
-	}
-	return nil
-}
+func checkSectionSize(size uint64) error { return scheduler.CheckSectionSize(size) }
 
 // sectionsText names the n sections from first, for error messages.
 func sectionsText(first uint64, n int) string {

@@ -125,7 +125,7 @@ func (s *MatcherSession) evaluatedLocked(batch []*slot, alive []bool) {
 		}
 		atHead = atHead || sl.section-s.win.first == s.win.head
 	}
-	// Usually all go on to the same group: one scheduler call per bit.
+	// Usually all go on to the same group: one bitCache call per bit.
 	for k > 0 {
 		g, same := next[0].group+1, 0
 		for i := range k {

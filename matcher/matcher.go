@@ -11,10 +11,10 @@
 // s holds bit b of the blooms of blocks s*sectionSize ... (s+1)*sectionSize-1,
 // block s*sectionSize+j at byte j/8, mask 0x80>>(j%8).
 //
-// go-ethereum's per-bit scheduler, which deduplicates requests and caches the
-// delivered vectors, is unexported there; here it is unexported too (scheduler.go,
-// a cache only: the retrieval queue deduplicates), rather than a package of its
-// own that nothing else would use.
+// go-ethereum's per-bit scheduler, which caches the delivered vectors for the
+// sessions of one Matcher, is bitcache.go here (the retrieval queue
+// deduplicates). Sharing reads and a bounded cache across all the queries of
+// a node is package scheduler's job.
 //
 // Where go-ethereum panics or hangs on bad input (a section size, a Source, a
 // retrieval reply), this package returns an error or asks again, as the
@@ -35,9 +35,9 @@ type Matcher struct {
 	groups      []group // AND of groups, in filter order
 	bits        []uint  // distinct bloom bits of all groups
 	bitIndex    map[uint]int
-	schedulers  []*scheduler // per entry of bits: the cache of delivered vectors
-	maxGroup    int          // most distinct bits in one group
-	position    []int32      // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
+	caches      []*bitCache // per entry of bits: the cache of delivered vectors
+	maxGroup    int         // most distinct bits in one group
+	position    []int32     // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
 
 	running atomic.Bool
 }
@@ -98,7 +98,7 @@ func newMatcher(sectionSize uint64, groups [][][3]uint) *Matcher {
 					idx = len(m.bits)
 					m.bitIndex[bit] = idx
 					m.bits = append(m.bits, bit)
-					m.schedulers = append(m.schedulers, newScheduler())
+					m.caches = append(m.caches, newBitCache())
 				}
 				p, ok := pos[idx]
 				if !ok {

@@ -1,29 +1,10 @@
 package matcher
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"time"
 )
-
-// Retrieval is a request for the vectors of one bloom bit in some sections, and
-// the reply carrying them, exactly as in go-ethereum: Bitsets[i] answers
-// Sections[i], a zero-length bitset means "not available, ask again", and a
-// non-nil Error ends the session.
-type Retrieval struct {
-	Bit      uint
-	Sections []uint64
-	Bitsets  [][]byte
-
-	Context context.Context
-	Error   error
-
-	// changing[i] is set by ServeRetrievals when Sections[i] may still change
-	// (see ChangingSource): its vector serves the asking session only and is not
-	// cached for later ones. nil when no section may change.
-	changing []bool
-}
 
 // Multiplex retrieves vectors for the session through mux, go-ethereum's way:
 // for each bit allocated to it, it takes up to batch sections (first waiting up
@@ -92,8 +73,9 @@ func (s *MatcherSession) Multiplex(batch int, wait time.Duration, mux chan chan 
 // names, so a retriever may answer in another order; requested sections that the
 // reply leaves out are queued again, where go-ethereum would wait for them forever.
 func (s *MatcherSession) deliverReply(bit uint, sections []uint64, reply *Retrieval) {
+	changing := changingOf(reply)
 	if reply.Bit == bit && slices.Equal(reply.Sections, sections) {
-		s.deliver(bit, sections, reply.Bitsets, true, reply.changing)
+		s.deliver(bit, sections, reply.Bitsets, true, changing)
 		return
 	}
 	var missing []uint64
@@ -102,6 +84,21 @@ func (s *MatcherSession) deliverReply(bit uint, sections []uint64, reply *Retrie
 			missing = append(missing, section)
 		}
 	}
-	s.deliver(reply.Bit, reply.Sections, reply.Bitsets, false, reply.changing)
+	s.deliver(reply.Bit, reply.Sections, reply.Bitsets, false, changing)
 	s.DeliverSections(bit, missing, nil)
+}
+
+// changingOf returns which of reply's sections may still change
+// (Retrieval.Changing), or nil when none may.
+func changingOf(reply *Retrieval) []bool {
+	var changing []bool
+	for i := range reply.Sections {
+		if reply.Changing(i) {
+			if changing == nil {
+				changing = make([]bool, len(reply.Sections))
+			}
+			changing[i] = true
+		}
+	}
+	return changing
 }

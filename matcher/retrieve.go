@@ -76,7 +76,7 @@ func (s *MatcherSession) AllocateSections(bit uint, count int) []uint64 {
 //
 // go-ethereum's deliverSections (unexported, reached through Multiplex) panics
 // with an index out of range when there are more bitsets than sections, with a
-// nil pointer for a bit it has no scheduler for, waits forever for the sections
+// nil pointer for a bit it has no per-bit scheduler for, waits forever for the sections
 // past the end of a shorter bitsets, and computes wrong matches from a vector of
 // the wrong length.
 //
@@ -105,7 +105,7 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 			s.cond.Broadcast() // Close waits for this
 		}
 	}
-	sch := s.m.schedulers[idx]
+	sch := s.m.caches[idx]
 	whole := changing == nil && len(bitsets) >= len(sections) // the common case: cache all at once
 	for i := range sections {
 		if i >= len(bitsets) || len(bitsets[i]) != s.win.vecBytes {

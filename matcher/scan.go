@@ -7,29 +7,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-)
 
-// Source gives Scan the vectors of bloom bits, section by section. Scan calls
-// Bitsets from up to GOMAXPROCS goroutines at once, so a Source must be safe for
-// concurrent use.
-//
-// The contract, which Scan enforces when Bitsets returns:
-//   - Bitsets fills dst[i] (Scan's buffer of exactly sectionSize/8 bytes) with the
-//     vector of bloom bit `bit` for section first+i, or replaces dst[i] with its
-//     own slice of exactly sectionSize/8 bytes. Scan copies a replaced vector into
-//     its buffer at once and keeps no reference to the Source's slice, so the
-//     Source may reuse it after Bitsets returns.
-//   - Any other length (nil included) ends Scan with an error wrapping
-//     ErrVectorLength that names the bit and the section.
-//   - An error ends Scan with an error that wraps it and names the bit and the
-//     sections read; a panic ends Scan with an error wrapping ErrSourcePanic (and
-//     the panic value, when it is an error), recovered on the goroutine that
-//     called Bitsets.
-//   - The Source must not keep dst, nor write to Scan's buffers, after Bitsets
-//     returns: they are reused for other sections and other Scans.
-type Source interface {
-	Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error
-}
+	"github.com/bloomsimd/bloomsimd/scheduler"
+)
 
 // scanRunBytes bounds the bytes of one run's vectors of one bit, so that a
 // worker's five sets of buffers (40 KiB) stay close to its core's L1 cache.
@@ -38,7 +18,8 @@ const scanRunBytes = 8 << 10
 // Scan matches blocks begin..end (inclusive) against vectors read from src and
 // calls emit with each match in ascending order, on the calling goroutine. It
 // splits the range into contiguous runs of sections evaluated in parallel by up
-// to GOMAXPROCS workers; each worker reads a bit's vectors for a run of sections
+// to GOMAXPROCS workers (the caller's goroutine and helpers; when src is a
+// *scheduler.Scheduler, only the helpers its node-wide bound grants); each worker reads a bit's vectors for a run of sections
 // with one Bitsets call (a later group only for the sections still matching).
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
 // ctx is cancelled, and otherwise the first error of src (or breach of the Source
@@ -76,11 +57,24 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	runLen := min(uint64(maxRunLen(vecBytes)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
 	sc := &scan{m: m, src: src, begin: begin, end: end, first: first, count: count, runLen: runLen}
-	err := sc.parallel(ctx, runs, int(min(procs, runs)-1), emit)
+	helpers := int(min(procs, runs) - 1)
+	if bound, ok := src.(helperBound); ok && helpers > 0 {
+		helpers = bound.AcquireHelpers(helpers)
+		defer bound.ReleaseHelpers(helpers)
+	}
+	err := sc.parallel(ctx, runs, helpers, emit)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // not a Source's error wrapping the cancellation
 	}
 	return err
+}
+
+// helperBound is a node-wide bound on Scan helper goroutines, as a
+// *scheduler.Scheduler has: a Scan over it starts only the helpers it grants
+// (maybe none: the caller's goroutine does all the work then).
+type helperBound interface {
+	AcquireHelpers(want int) int
+	ReleaseHelpers(n int)
 }
 
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
@@ -397,30 +391,13 @@ func (w *scanWorker) read(ctx context.Context, bit uint, first uint64, dst [][]b
 	req := w.req[:len(dst):len(dst)]
 	copy(req, dst)
 	defer clear(req) // keep no reference to the Source's memory in the pool
-	defer func() {
-		if p := recover(); p != nil {
-			err = sourcePanic(p, bit, first, len(dst))
-		}
-	}()
-	if err := w.sc.src.Bitsets(ctx, bit, first, req); err != nil {
-		return fmt.Errorf("matcher: Source reading bit %d, %s: %w", bit, sectionsText(first, len(dst)), err)
+	if err := scheduler.Read(ctx, w.sc.src, bit, first, req, w.vecBytes); err != nil {
+		return err
 	}
 	for i, v := range req {
-		if len(v) != w.vecBytes {
-			return fmt.Errorf("%w: Source gave bit %d, section %d %d bytes, want %d",
-				ErrVectorLength, bit, first+uint64(i), len(v), w.vecBytes)
-		}
 		if &v[0] != &dst[i][0] {
 			copy(dst[i], v)
 		}
 	}
 	return nil
-}
-
-// sourcePanic is the error of a Source that panicked with p.
-func sourcePanic(p any, bit uint, first uint64, n int) error {
-	if e, ok := p.(error); ok {
-		return fmt.Errorf("%w reading bit %d, %s: %w", ErrSourcePanic, bit, sectionsText(first, n), e)
-	}
-	return fmt.Errorf("%w reading bit %d, %s: %v", ErrSourcePanic, bit, sectionsText(first, n), p)
 }

@@ -79,7 +79,7 @@ func (m *Matcher) Start(ctx context.Context, begin, end uint64, results chan uin
 		queue:       newRetrievalQueue(len(m.bits)),
 	}
 	s.cond.L = &s.mu
-	for _, sch := range m.schedulers {
+	for _, sch := range m.caches {
 		sch.reset()
 	}
 	go s.emitter()

@@ -175,7 +175,7 @@ func (s *MatcherSession) admitLocked(n uint64) {
 
 // enterGroupLocked starts gathering the vectors of group g for the sections of
 // sls (at most len(s.win.cached)): cached ones are taken at once, asking each
-// bit's scheduler once for all the sections, and the others queued for
+// bit's bitCache once for all the sections, and the others queued for
 // retrieval.
 func (s *MatcherSession) enterGroupLocked(sls []*slot, g int) {
 	cached, sections := s.win.cached[:len(sls)], s.win.sections[:len(sls)]
@@ -184,7 +184,7 @@ func (s *MatcherSession) enterGroupLocked(sls []*slot, g int) {
 		sections[i] = sl.section
 	}
 	for p, idx := range s.m.groups[g].bits {
-		s.m.schedulers[idx].requestAll(sections, cached)
+		s.m.caches[idx].requestAll(sections, cached)
 		for i, sl := range sls {
 			sl.in[p] = cached[i]
 			if cached[i] == nil {

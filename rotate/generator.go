@@ -1,6 +1,10 @@
 package rotate
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/bloomsimd/bloomsimd/internal/section"
+)
 
 // The errors of go-ethereum's core/bloombits.Generator, with the same messages.
 // go-ethereum creates three of them anew on each call; here every one is a
@@ -23,11 +27,12 @@ var (
 )
 
 // MaxSectionSize is the most blocks (blooms) a section may hold, here and in
-// the matcher (matcher.MaxSectionSize is this constant). It is far above the
+// the whole query path (scheduler.MaxSectionSize is the same bound, taken from
+// internal/section, as rotate sits below scheduler). It is far above the
 // section sizes go-ethereum uses (4096, and 32768 for light clients) and keeps
 // memory bounded on every platform: a Generator's matrix is at most 256 MiB, a
 // vector at most 128 KiB, and sizes in bytes fit an int on 32-bit platforms.
-const MaxSectionSize = 1 << 20
+const MaxSectionSize = section.MaxSize
 
 const (
 	// BloomBitLength is the number of bits of a bloom, and of vectors in a section.

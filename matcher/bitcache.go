@@ -2,18 +2,14 @@ package matcher
 
 import "sync"
 
-// scheduler caches the delivered vectors of one bloom bit for the sessions of a
+// bitCache caches the delivered vectors of one bloom bit for the sessions of a
 // Matcher, as go-ethereum's (unexported) core/bloombits scheduler does: a
 // vector is kept only if some session asked for it, a repeated delivery is
 // ignored, and reset forgets the requests still undelivered so that the next
 // session asks for them again.
-//
-// It was the exported package scheduler. It is folded in here because it
-// replaces nothing exported in go-ethereum and only the matcher used it: just
-// requestAll, deliver and reset. Deduplicating requests is the retrieval
-// queue's job (queue.go). With no waiters left, reset cannot leave anyone
-// blocked.
-type scheduler struct {
+// Deduplicating requests is the retrieval queue's job (queue.go). With no
+// waiters left, reset cannot leave anyone blocked.
+type bitCache struct {
 	mu    sync.Mutex
 	pages map[uint64]*page // by section / pageSize
 	last  *page            // the page used last: requests come in runs of sections
@@ -32,13 +28,13 @@ type page struct {
 	data      [pageSize][]byte
 }
 
-func newScheduler() *scheduler {
-	return &scheduler{pages: make(map[uint64]*page)}
+func newBitCache() *bitCache {
+	return &bitCache{pages: make(map[uint64]*page)}
 }
 
 // page returns the page of section, creating it if create is set; otherwise it
 // may return nil. Call with s.mu held.
-func (s *scheduler) page(section uint64, create bool) *page {
+func (s *bitCache) page(section uint64, create bool) *page {
 	index := section / pageSize
 	p := s.last
 	if p == nil || p.index != index {
@@ -58,7 +54,7 @@ func (s *scheduler) page(section uint64, create bool) *page {
 // requestAll marks every section of sections requested and sets cached[i] to
 // the delivered vector of sections[i], or to nil when that vector is still to
 // come.
-func (s *scheduler) requestAll(sections []uint64, cached [][]byte) {
+func (s *bitCache) requestAll(sections []uint64, cached [][]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, section := range sections {
@@ -76,7 +72,7 @@ func (s *scheduler) requestAll(sections []uint64, cached [][]byte) {
 // past the end of data, vectors nobody requested and repeated deliveries are
 // ignored. It keeps the slices it stores: callers must not modify them
 // afterwards.
-func (s *scheduler) deliver(sections []uint64, data [][]byte) int {
+func (s *bitCache) deliver(sections []uint64, data [][]byte) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -95,7 +91,7 @@ func (s *scheduler) deliver(sections []uint64, data [][]byte) int {
 // reset drops the requests that were never delivered, so that the next session
 // asks for them again, and keeps the delivered vectors (go-ethereum resets when
 // a session starts).
-func (s *scheduler) reset() {
+func (s *bitCache) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for index, p := range s.pages {

@@ -14,7 +14,7 @@ func vectorOf(section uint64) []byte {
 }
 
 // cached returns the delivered vector of section, if any.
-func (s *scheduler) cached(section uint64) ([]byte, bool) {
+func (s *bitCache) cached(section uint64) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
@@ -27,7 +27,7 @@ func (s *scheduler) cached(section uint64) ([]byte, bool) {
 // Many requesters ask for the same sections while many fetchers deliver them,
 // with repeated and unasked deliveries: every section is stored exactly once,
 // and every requester finally finds every vector.
-func TestSchedulerClientsFetchers(t *testing.T) {
+func TestBitCacheClientsFetchers(t *testing.T) {
 	requests := 5000
 	if testing.Short() {
 		requests = 1000
@@ -35,13 +35,13 @@ func TestSchedulerClientsFetchers(t *testing.T) {
 	for _, c := range []struct{ clients, fetchers int }{{1, 1}, {1, 10}, {10, 1}, {10, 10}} {
 		t.Run(fmt.Sprintf("clients=%d/fetchers=%d", c.clients, c.fetchers), func(t *testing.T) {
 			t.Parallel()
-			testScheduler(t, c.clients, c.fetchers, requests)
+			testBitCache(t, c.clients, c.fetchers, requests)
 		})
 	}
 }
 
-func testScheduler(t *testing.T, clients, fetchers, requests int) {
-	s := newScheduler()
+func testBitCache(t *testing.T, clients, fetchers, requests int) {
+	s := newBitCache()
 	fetch := make(chan uint64, 16)
 	var stored atomic.Int64
 	var fetchWG sync.WaitGroup
@@ -96,8 +96,8 @@ func testScheduler(t *testing.T, clients, fetchers, requests int) {
 	}
 }
 
-func TestSchedulerRequestDeliverReset(t *testing.T) {
-	s := newScheduler()
+func TestBitCacheRequestDeliverReset(t *testing.T) {
+	s := newBitCache()
 	var cached [2][]byte
 	s.requestAll([]uint64{1, 2}, cached[:])
 	if cached[0] != nil || cached[1] != nil {

@@ -1,0 +1,180 @@
+package scheduler
+
+// The vector cache: S3-FIFO (Yang et al., SOSP 2023). New vectors enter a small
+// FIFO holding a tenth of the budget; one that is hit again while there moves
+// to the main FIFO when it leaves the small one, and the others leave the cache,
+// remembered by key only in a ghost FIFO. A vector read again while its key is a
+// ghost goes straight to main. Main evicts from its head, giving each entry one
+// more lap per hit (up to 3). So one full-history query, which reads every
+// vector once, only ever churns the small FIFO and never flushes the hot set in
+// main, which an LRU would (see TestCacheScanResistant and BenchmarkCachePolicy).
+// Hits only bump a counter: no list is touched on the hot path.
+
+// key names one vector: a bloom bit in a section.
+type key struct {
+	bit     uint
+	section uint64
+}
+
+// entryOverhead is what a cached vector costs beyond its bytes: the entry, its
+// map slot and its queue slot. It is counted in the budget.
+const entryOverhead = 96
+
+type entry struct {
+	key   key
+	data  []byte
+	freq  uint8
+	small bool // in the small FIFO, else in main
+}
+
+func (e *entry) bytes() int64 { return int64(len(e.data)) + entryOverhead }
+
+// fifo is a queue of entries (or keys, for the ghost) on a ring-free slice: it
+// pops from the front and compacts when the dead front dominates.
+type fifo[T any] struct {
+	items []T
+	head  int
+}
+
+func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+func (q *fifo[T]) len() int { return len(q.items) - q.head }
+func (q *fifo[T]) pop() T {
+	var zero T
+	v := q.items[q.head]
+	q.items[q.head] = zero
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return v
+}
+
+// cache is the byte-budgeted S3-FIFO cache. It is not safe for concurrent use:
+// the Scheduler holds its lock around every call. Cached data is never written
+// after insertion, so readers may copy it after the lock is released.
+type cache struct {
+	budget     int64
+	smallLimit int64
+	entries    map[key]*entry
+	small      fifo[*entry]
+	main       fifo[*entry]
+	smallBytes int64
+	mainBytes  int64
+	ghost      fifo[key]
+	ghosts     map[key]int // key -> how many times it is queued in ghost
+	ghostLimit int         // ghost keys remembered, about main's entry count
+	evictions  int64
+}
+
+func newCache(budget int64, vectorBytes int) *cache {
+	return &cache{
+		budget:     budget,
+		smallLimit: max(budget/10, 1),
+		entries:    make(map[key]*entry),
+		ghosts:     make(map[key]int),
+		ghostLimit: int(max(budget/(int64(vectorBytes)+entryOverhead), 1)),
+	}
+}
+
+// get returns the cached vector of k, counting the hit for eviction.
+func (c *cache) get(k key) ([]byte, bool) {
+	e, ok := c.entries[k]
+	if !ok {
+		return nil, false
+	}
+	if e.freq < 3 {
+		e.freq++
+	}
+	return e.data, true
+}
+
+// bytes is what the cache holds, overhead included.
+func (c *cache) bytes() int64 { return c.smallBytes + c.mainBytes }
+
+// add caches data as the vector of k, evicting until the budget holds. A vector
+// larger than the whole budget is not cached.
+func (c *cache) add(k key, data []byte) {
+	if _, ok := c.entries[k]; ok {
+		return
+	}
+	e := &entry{key: k, data: data}
+	if e.bytes() > c.budget {
+		return
+	}
+	for c.bytes()+e.bytes() > c.budget {
+		c.evict()
+	}
+	c.entries[k] = e
+	if c.ghosts[k] > 0 {
+		c.main.push(e)
+		c.mainBytes += e.bytes()
+		return
+	}
+	e.small = true
+	c.small.push(e)
+	c.smallBytes += e.bytes()
+}
+
+// evict removes one entry (possibly after moving others from small to main).
+func (c *cache) evict() {
+	if c.smallBytes >= c.smallLimit || c.main.len() == 0 {
+		if c.evictSmall() {
+			return
+		}
+	}
+	c.evictMain()
+}
+
+// evictSmall pops the small FIFO's head: a vector hit while there moves to
+// main, the others leave for the ghost. It reports whether an entry left.
+func (c *cache) evictSmall() bool {
+	for c.small.len() > 0 {
+		e := c.small.pop()
+		c.smallBytes -= e.bytes()
+		if e.freq > 0 {
+			e.freq, e.small = 0, false
+			c.main.push(e)
+			c.mainBytes += e.bytes()
+			if c.mainBytes > c.budget-c.smallLimit {
+				c.evictMain()
+				return true
+			}
+			continue
+		}
+		delete(c.entries, e.key)
+		c.evictions++
+		c.remember(e.key)
+		return true
+	}
+	return false
+}
+
+// evictMain removes main's first entry not hit since its last lap.
+func (c *cache) evictMain() {
+	for c.main.len() > 0 {
+		e := c.main.pop()
+		if e.freq > 0 {
+			e.freq--
+			c.main.push(e)
+			continue
+		}
+		c.mainBytes -= e.bytes()
+		delete(c.entries, e.key)
+		c.evictions++
+		return
+	}
+}
+
+// remember queues k in the ghost FIFO, forgetting the oldest ghost beyond the limit.
+func (c *cache) remember(k key) {
+	c.ghost.push(k)
+	c.ghosts[k]++
+	for c.ghost.len() > c.ghostLimit {
+		old := c.ghost.pop()
+		if c.ghosts[old]--; c.ghosts[old] <= 0 {
+			delete(c.ghosts, old)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrVectorLength: a vector of the wrong length, from a Source or in a
+	// retrieval reply. A vector must hold exactly sectionSize/8 bytes.
+	ErrVectorLength = errors.New("scheduler: vector of the wrong length")
+
+	// ErrSourcePanic: a Source's Bitsets (or a ChangingSource's Changing)
+	// panicked. The error wraps the panic value when that is an error.
+	ErrSourcePanic = errors.New("scheduler: Source panicked")
+)
+
+// Read is the one checked read of a Source: it has src fill dst with the
+// vectors of bloom bit bit for the sections from first on and enforces the
+// Source contract. On return without error every dst[i] holds vectorBytes
+// bytes; it may be the Source's own slice, which the caller must copy before
+// the Source may reuse it. A panic of src, an error of src or a vector of
+// another length is an error naming the bit and the section(s), wrapping
+// ErrSourcePanic, the Source's error or ErrVectorLength.
+func Read(ctx context.Context, src Source, bit uint, first uint64, dst [][]byte, vectorBytes int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError(p, fmt.Sprintf("reading bit %d, %s", bit, sectionsText(first, len(dst))))
+		}
+	}()
+	if err := src.Bitsets(ctx, bit, first, dst); err != nil {
+		return fmt.Errorf("scheduler: Source reading bit %d, %s: %w", bit, sectionsText(first, len(dst)), err)
+	}
+	for i, v := range dst {
+		if len(v) != vectorBytes {
+			return fmt.Errorf("%w: Source gave bit %d, section %d %d bytes, want %d",
+				ErrVectorLength, bit, first+uint64(i), len(v), vectorBytes)
+		}
+	}
+	return nil
+}
+
+// changing calls cs.Changing(section), turning a panic into an error.
+func changing(cs ChangingSource, section uint64) (ch bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = panicError(p, fmt.Sprintf("in Changing(%d)", section))
+		}
+	}()
+	return cs.Changing(section), nil
+}
+
+// panicError is the error of a Source that panicked with p while doing what.
+func panicError(p any, what string) error {
+	if e, ok := p.(error); ok {
+		return fmt.Errorf("%w %s: %w", ErrSourcePanic, what, e)
+	}
+	return fmt.Errorf("%w %s: %v", ErrSourcePanic, what, p)
+}
+
+// sectionsText names the n sections from first, for error messages.
+func sectionsText(first uint64, n int) string {
+	if n == 1 {
+		return fmt.Sprintf("section %d", first)
+	}
+	return fmt.Sprintf("sections %d..%d", first, first+uint64(n)-1)
+}

@@ -1,0 +1,410 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Config sets a Scheduler's bounds; a zero field takes its default.
+type Config struct {
+	// CacheBytes is the vector cache's budget, in bytes, entry overhead
+	// included. Default 64 MiB: 2048 bits of about 60 sections of 4096 blocks.
+	CacheBytes int64
+	// MaxReads bounds the Source reads in flight at once, node-wide.
+	// Default 16, go-ethereum's count of retrieval servers.
+	MaxReads int
+	// MaxHelpers bounds the helper goroutines of all Scans over the Scheduler
+	// together (each Scan also works on its caller's goroutine). Default
+	// GOMAXPROCS.
+	MaxHelpers int
+}
+
+const (
+	defaultCacheBytes = 64 << 20
+	defaultMaxReads   = 16
+)
+
+// ErrClosed: the Scheduler was closed.
+var ErrClosed = errors.New("scheduler: closed")
+
+// Scheduler is the vector supply of a node, shared by all its queries. It is
+// a (Changing)Source over its own Source: concurrent requests for the same
+// (bit, section) cost one read, the misses of one request for a run of
+// sections read as one run, and delivered vectors of sections that no longer
+// change are kept in a scan-resistant cache within a byte budget.
+//
+// Vectors of changing sections (ChangingSource) are read for the request that
+// asks and never cached nor shared. Failures are never cached: each waiter
+// gets the error, the next request reads again. A waiter whose context ends
+// returns at once; the read goes on while others wait for it, and is
+// cancelled when none do. Each run is read on its own goroutine, so a slow
+// read of one bit holds up only the requests that need it.
+//
+// A cached vector stays valid for as long as it is cached: a node whose
+// stored sections can be rewritten must report them through Changing.
+type Scheduler struct {
+	src      Source
+	changing ChangingSource // src, when it is one
+	vb       int            // bytes per vector
+	reads    chan struct{}  // a token per Source read in flight
+	helpers  chan struct{}  // a token per Scan helper goroutine
+
+	base   context.Context // cancelled by Close: ends every read
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // read goroutines
+
+	mu       sync.Mutex
+	closed   bool
+	inflight map[key]*flight
+	cache    *cache
+
+	hits, misses, shared, readCalls, readSections, failures atomic.Int64
+}
+
+// flight is one vector being read; done is closed once data or err is set.
+type flight struct {
+	done  chan struct{}
+	data  []byte
+	err   error
+	group *readGroup
+}
+
+// readGroup is one Source read of a run of sections, shared by its waiters.
+type readGroup struct {
+	cancel    context.CancelFunc
+	waiters   int  // callers waiting for any of its flights (under Scheduler.mu)
+	finished  bool // its flights are settled
+	abandoned bool // cancelled for want of waiters: no one may join it
+}
+
+// New returns a Scheduler reading vectors of sections of sectionSize blocks
+// from src.
+func New(src Source, sectionSize uint64, cfg Config) (*Scheduler, error) {
+	if src == nil {
+		return nil, errors.New("scheduler: nil Source")
+	}
+	if err := CheckSectionSize(sectionSize); err != nil {
+		return nil, err
+	}
+	if cfg.CacheBytes < 0 || cfg.MaxReads < 0 || cfg.MaxHelpers < 0 {
+		return nil, fmt.Errorf("scheduler: negative bound in %+v", cfg)
+	}
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = defaultCacheBytes
+	}
+	if cfg.MaxReads == 0 {
+		cfg.MaxReads = defaultMaxReads
+	}
+	if cfg.MaxHelpers == 0 {
+		cfg.MaxHelpers = runtime.GOMAXPROCS(0)
+	}
+	vb := int(sectionSize / 8)
+	s := &Scheduler{
+		src:      src,
+		vb:       vb,
+		reads:    make(chan struct{}, cfg.MaxReads),
+		helpers:  make(chan struct{}, cfg.MaxHelpers),
+		inflight: make(map[key]*flight),
+		cache:    newCache(cfg.CacheBytes, vb),
+	}
+	s.changing, _ = src.(ChangingSource)
+	s.base, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Changing reports whether the vectors of section may still change: the
+// Source's answer when it is a ChangingSource, else false.
+func (s *Scheduler) Changing(section uint64) bool {
+	return s.changing != nil && s.changing.Changing(section)
+}
+
+// Close cancels the reads in flight, waits for their goroutines and makes
+// every later Bitsets fail with ErrClosed. It does not close the Source.
+func (s *Scheduler) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// AcquireHelpers takes up to want helper goroutines from the node-wide bound
+// without waiting and returns how many it took (maybe 0): Matcher.Scan calls it
+// before starting helpers and ReleaseHelpers after they end.
+func (s *Scheduler) AcquireHelpers(want int) int {
+	n := 0
+	for n < want {
+		select {
+		case s.helpers <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// ReleaseHelpers gives back n helpers taken with AcquireHelpers.
+func (s *Scheduler) ReleaseHelpers(n int) {
+	for range n {
+		<-s.helpers
+	}
+}
+
+// Bitsets is Source: it fills dst[i] with the vector of bit for section
+// first+i, from the cache, a read in flight or a new read, copying each vector
+// into dst[i]. Errors are Read's, naming the bit and sections of the read that
+// failed; a cancelled ctx returns its error at once.
+func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, v := range dst {
+		if len(v) != s.vb {
+			return fmt.Errorf("%w: buffer for bit %d, section %d has %d bytes, want %d",
+				ErrVectorLength, bit, first+uint64(i), len(v), s.vb)
+		}
+	}
+	if s.changing != nil {
+		return s.bitsetsChanging(ctx, bit, first, dst)
+	}
+	return s.bitsetsStable(ctx, bit, first, dst)
+}
+
+// bitsetsChanging splits dst into runs of changing and stable sections: the
+// changing ones are read for this request alone.
+func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	for i := 0; i < len(dst); {
+		ch, err := changing(s.changing, first+uint64(i))
+		if err != nil {
+			return err
+		}
+		j := i + 1
+		for j < len(dst) {
+			next, err := changing(s.changing, first+uint64(j))
+			if err != nil {
+				return err
+			}
+			if next != ch {
+				break
+			}
+			j++
+		}
+		if ch {
+			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j])
+		} else {
+			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j])
+		}
+		if err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// readDirect reads dst from the Source on the caller's goroutine, bypassing
+// cache and sharing, within the read bound.
+func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	if s.base.Err() != nil {
+		return ErrClosed
+	}
+	if err := s.acquireRead(ctx); err != nil {
+		return err
+	}
+	defer s.releaseRead()
+	s.readCalls.Add(1)
+	s.readSections.Add(int64(len(dst)))
+	s.misses.Add(int64(len(dst)))
+	req := append([][]byte(nil), dst...)
+	if err := Read(ctx, s.src, bit, first, req, s.vb); err != nil {
+		s.failures.Add(1)
+		return err
+	}
+	copyReplaced(dst, req)
+	return nil
+}
+
+func (s *Scheduler) acquireRead(ctx context.Context) error {
+	select {
+	case s.reads <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Scheduler) releaseRead() { <-s.reads }
+
+// bitsetsStable serves sections that do not change: cached vectors at once,
+// the others from reads in flight or new ones, one per run of missing sections.
+func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	var (
+		waits  []*flight // per section of dst, nil when served from the cache
+		groups []*readGroup
+		hits   int
+	)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	for i := 0; i < len(dst); {
+		k := key{bit, first + uint64(i)}
+		if data, ok := s.cache.get(k); ok {
+			copy(dst[i], data) // cached data is never written: copying under the lock is just simplest
+			hits++
+			i++
+			continue
+		}
+		if waits == nil {
+			waits = make([]*flight, len(dst))
+		}
+		if f := s.inflight[k]; f != nil && !f.group.abandoned {
+			waits[i] = f
+			s.shared.Add(1)
+			groups = joinGroup(groups, f.group)
+			i++
+			continue
+		}
+		// A run of sections neither cached nor in flight: one new read.
+		j := i + 1
+		for j < len(dst) {
+			k := key{bit, first + uint64(j)}
+			if _, ok := s.cache.entries[k]; ok {
+				break
+			}
+			if f := s.inflight[k]; f != nil && !f.group.abandoned {
+				break
+			}
+			j++
+		}
+		g := s.startRead(bit, first+uint64(i), waits[i:j])
+		groups = joinGroup(groups, g)
+		i = j
+	}
+	s.mu.Unlock()
+	s.hits.Add(int64(hits))
+	s.misses.Add(int64(len(dst) - hits))
+	if waits == nil {
+		return nil
+	}
+	for i, f := range waits {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			s.leave(groups)
+			return ctx.Err()
+		}
+		if f.err != nil {
+			s.leave(groups)
+			switch {
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case s.base.Err() != nil:
+				return ErrClosed
+			}
+			return f.err
+		}
+		copy(dst[i], f.data)
+	}
+	s.leave(groups)
+	return nil
+}
+
+// joinGroup counts the caller as a waiter of g, once.
+func joinGroup(groups []*readGroup, g *readGroup) []*readGroup {
+	for _, h := range groups {
+		if h == g {
+			return groups
+		}
+	}
+	g.waiters++
+	return append(groups, g)
+}
+
+// leave uncounts the caller from groups; a group left without waiters before
+// it finished is cancelled. A finished group's waiters just go.
+func (s *Scheduler) leave(groups []*readGroup) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range groups {
+		g.waiters--
+		if g.waiters == 0 && !g.finished {
+			g.abandoned = true
+			g.cancel()
+		}
+	}
+}
+
+// startRead starts the read of len(flights) sections of bit from first,
+// filling flights with new flights registered as in flight. Call with s.mu
+// held.
+func (s *Scheduler) startRead(bit uint, first uint64, flights []*flight) *readGroup {
+	ctx, cancel := context.WithCancel(s.base)
+	g := &readGroup{cancel: cancel}
+	for i := range flights {
+		f := &flight{done: make(chan struct{}), group: g}
+		flights[i] = f
+		s.inflight[key{bit, first + uint64(i)}] = f
+	}
+	flights = append([]*flight(nil), flights...) // the caller's slice stays its own
+	s.wg.Add(1)
+	go s.read(ctx, g, bit, first, flights)
+	return g
+}
+
+// read reads the vectors of flights, caches them and settles the flights.
+func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint64, flights []*flight) {
+	defer s.wg.Done()
+	defer g.cancel()
+	var bufs [][]byte
+	err := s.acquireRead(ctx)
+	if err == nil {
+		bufs = make([][]byte, len(flights))
+		for i := range bufs {
+			bufs[i] = make([]byte, s.vb) // one each: the cache evicts them one by one
+		}
+		dst := append([][]byte(nil), bufs...)
+		s.readCalls.Add(1)
+		s.readSections.Add(int64(len(flights)))
+		err = Read(ctx, s.src, bit, first, dst, s.vb)
+		s.releaseRead()
+		if err == nil {
+			copyReplaced(bufs, dst)
+		}
+	}
+	if err != nil {
+		s.failures.Add(1)
+	}
+	s.mu.Lock()
+	g.finished = true
+	for i, f := range flights {
+		k := key{bit, first + uint64(i)}
+		if s.inflight[k] == f {
+			delete(s.inflight, k)
+		}
+		if err != nil {
+			f.err = err
+			continue
+		}
+		f.data = bufs[i]
+		if !s.closed {
+			s.cache.add(k, f.data)
+		}
+	}
+	s.mu.Unlock()
+	for _, f := range flights {
+		close(f.done)
+	}
+}

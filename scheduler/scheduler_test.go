@@ -1,0 +1,468 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+const testSize = 256 // blocks per section: 32-byte vectors keep the tests fast
+
+// countingSource serves vector(bit, section) and counts calls, sections and
+// the reads in flight at once; gate, when set, holds each read until it is
+// closed or the read's context ends.
+type countingSource struct {
+	gate                chan struct{}
+	calls, sections     atomic.Int64
+	inFlight, maxFlight atomic.Int64
+	hook                func(ctx context.Context, bit uint, first uint64, dst [][]byte) error
+}
+
+func (s *countingSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	s.calls.Add(1)
+	s.sections.Add(int64(len(dst)))
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.maxFlight.Load()
+		if n <= m || s.maxFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s.hook != nil {
+		if err := s.hook(ctx, bit, first, dst); err != nil {
+			return err
+		}
+	}
+	for i := range dst {
+		if len(dst[i]) == testSize/8 {
+			copy(dst[i], vector(bit, first+uint64(i), testSize/8))
+		}
+	}
+	return nil
+}
+
+func newTest(t *testing.T, src Source, cfg Config) *Scheduler {
+	t.Helper()
+	s, err := New(src, testSize, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func buffers(n int) [][]byte {
+	dst := make([][]byte, n)
+	for i := range dst {
+		dst[i] = make([]byte, testSize/8)
+	}
+	return dst
+}
+
+// check fills n vectors of bit from first through s and compares them with
+// the plain answer.
+func check(ctx context.Context, s *Scheduler, bit uint, first uint64, n int) error {
+	dst := buffers(n)
+	if err := s.Bitsets(ctx, bit, first, dst); err != nil {
+		return err
+	}
+	for i, v := range dst {
+		if string(v) != string(vector(bit, first+uint64(i), testSize/8)) {
+			return fmt.Errorf("bit %d section %d: wrong vector", bit, first+uint64(i))
+		}
+	}
+	return nil
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	if _, err := New(nil, testSize, Config{}); err == nil {
+		t.Error("nil Source accepted")
+	}
+	if _, err := New(&countingSource{}, 1<<52, Config{}); !errors.Is(err, ErrSectionSize) {
+		t.Errorf("size 1<<52: %v", err)
+	}
+	if _, err := New(&countingSource{}, testSize, Config{MaxReads: -1}); err == nil {
+		t.Error("negative MaxReads accepted")
+	}
+}
+
+// Concurrent requests for the same sections cost one read; a run of missing
+// sections is one read; later requests hit the cache.
+func TestSchedulerDeduplicates(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	src := &countingSource{gate: make(chan struct{})}
+	s, err := New(src, testSize, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients = 32
+	errs := make(chan error, clients)
+	for range clients {
+		go func() { errs <- check(context.Background(), s, 7, 100, 16) }()
+	}
+	waitFor(t, "all clients to join", func() bool { return s.Stats().Misses == clients*16 })
+	close(src.gate)
+	for range clients {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, n := src.calls.Load(), src.sections.Load(); c != 1 || n != 16 {
+		t.Fatalf("%d reads of %d sections, want 1 of 16", c, n)
+	}
+	// A request overlapping the cached run reads only the new sections, as one run.
+	if err := check(context.Background(), s, 7, 110, 12); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if c, n := src.calls.Load(), src.sections.Load(); c != 2 || n != 22 {
+		t.Fatalf("%d reads of %d sections, want 2 of 22", c, n)
+	}
+	if st.Shared != (clients-1)*16 || st.Hits != 6 || st.Reads != 2 || st.Entries != 22 {
+		t.Fatalf("stats %+v", st)
+	}
+	s.Close()
+}
+
+// A run's misses read only the missing sections; cached ones in the middle
+// split the run.
+func TestSchedulerRunsAroundCached(t *testing.T) {
+	src := &countingSource{}
+	s := newTest(t, src, Config{})
+	if err := check(context.Background(), s, 1, 5, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(context.Background(), s, 1, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	if c, n := src.calls.Load(), src.sections.Load(); c != 3 || n != 10 {
+		t.Fatalf("%d reads of %d sections, want 3 of 10", c, n)
+	}
+}
+
+// hostile returns a Source that misbehaves for bit 13 in the given way.
+func hostile(how string) *countingSource {
+	src := &countingSource{}
+	src.hook = func(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+		if bit != 13 {
+			return nil
+		}
+		switch how {
+		case "error":
+			return errors.New("disk on fire")
+		case "panic":
+			panic("bad page")
+		case "length":
+			dst[len(dst)-1] = dst[len(dst)-1][:3]
+		case "nil":
+			dst[0] = nil
+		}
+		return nil
+	}
+	return src
+}
+
+// Failures reach every waiter with Read's error and are never cached.
+func TestSchedulerHostileSources(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, c := range []struct {
+		how  string
+		want error
+	}{{"error", nil}, {"panic", ErrSourcePanic}, {"length", ErrVectorLength}, {"nil", ErrVectorLength}} {
+		t.Run(c.how, func(t *testing.T) {
+			src := hostile(c.how)
+			s, err := New(src, testSize, Config{MaxReads: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var wg sync.WaitGroup
+			var bad, good atomic.Int64
+			for g := range 24 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					bit := uint(12 + g%2)
+					err := check(context.Background(), s, bit, uint64(g%4), 8)
+					switch {
+					case bit == 12 && err != nil:
+						t.Errorf("healthy bit: %v", err)
+					case bit == 13 && err == nil:
+						t.Error("hostile bit: no error")
+					case bit == 13 && (c.want != nil && !errors.Is(err, c.want) || !strings.Contains(err.Error(), "bit 13, ")):
+						t.Errorf("hostile bit: %v, want %v naming the bit", err, c.want)
+					case bit == 13:
+						bad.Add(1)
+					default:
+						good.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			before := src.calls.Load()
+			if err := check(context.Background(), s, 13, 0, 1); err == nil {
+				t.Fatal("no error on retry")
+			}
+			if src.calls.Load() == before {
+				t.Fatal("a failure was cached")
+			}
+			for key := range s.cache.entries {
+				if key.bit == 13 {
+					t.Fatalf("vector of the failing bit cached: %v", key)
+				}
+			}
+		})
+	}
+}
+
+// A waiter whose context ends returns at once; the read goes on for the
+// others. A read all of whose waiters left is cancelled.
+func TestSchedulerCancelledWaiter(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	src := &countingSource{gate: make(chan struct{})}
+	s, err := New(src, testSize, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- check(ctx, s, 3, 0, 4) }()
+	waitFor(t, "the first read", func() bool { return src.calls.Load() == 1 })
+	second := make(chan error, 1)
+	go func() { second <- check(context.Background(), s, 3, 0, 4) }()
+	waitFor(t, "the second waiter", func() bool { return s.Stats().Shared == 4 })
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled waiter: %v", err)
+	}
+	close(src.gate)
+	if err := <-second; err != nil {
+		t.Fatalf("other waiter: %v", err)
+	}
+	if src.calls.Load() != 1 {
+		t.Fatalf("%d reads, want 1", src.calls.Load())
+	}
+
+	// Alone: the read is cancelled with the waiter, and a new request reads again.
+	src2 := &countingSource{gate: make(chan struct{})}
+	s2 := newTest(t, src2, Config{})
+	ctx, cancel = context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- check(ctx, s2, 3, 0, 4) }()
+	waitFor(t, "the read", func() bool { return src2.calls.Load() == 1 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	waitFor(t, "the abandoned read to end", func() bool { return src2.inFlight.Load() == 0 })
+	close(src2.gate)
+	if err := check(context.Background(), s2, 3, 0, 4); err != nil {
+		t.Fatal(err)
+	}
+	if src2.calls.Load() != 2 {
+		t.Fatalf("%d reads, want 2", src2.calls.Load())
+	}
+}
+
+// A read that blocks on one bit holds up no other bit.
+func TestSchedulerSlowBitAlone(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	block := make(chan struct{})
+	src := &countingSource{}
+	src.hook = func(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+		if bit == 1 {
+			select {
+			case <-block:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	s, err := New(src, testSize, Config{MaxReads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := make(chan error, 1)
+	go func() { slow <- check(context.Background(), s, 1, 0, 16) }()
+	for bit := uint(2); bit < 40; bit++ {
+		if err := check(context.Background(), s, bit, 0, 16); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(block)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+// Close ends blocked reads; their waiters get ErrClosed and no goroutine stays.
+func TestSchedulerClose(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	src := &countingSource{gate: make(chan struct{})}
+	s, err := New(src, testSize, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() { errs <- check(context.Background(), s, uint(g), 0, 4) }()
+	}
+	waitFor(t, "the reads", func() bool { return src.inFlight.Load() == 8 })
+	s.Close()
+	for range 8 {
+		if err := <-errs; !errors.Is(err, ErrClosed) {
+			t.Fatalf("waiter: %v, want ErrClosed", err)
+		}
+	}
+	if err := check(context.Background(), s, 1, 0, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+}
+
+// changingSrc reports sections from `from` on as changing.
+type changingSrc struct {
+	*countingSource
+	from uint64
+}
+
+func (c changingSrc) Changing(section uint64) bool { return section >= c.from }
+
+// Changing sections are read for each request and never cached.
+func TestSchedulerChangingNotCached(t *testing.T) {
+	src := changingSrc{&countingSource{}, 10}
+	s := newTest(t, src, Config{})
+	for range 3 {
+		if err := check(context.Background(), s, 4, 6, 8); err != nil { // 6..9 stable, 10..13 changing
+			t.Fatal(err)
+		}
+	}
+	if n := src.sections.Load(); n != 4+3*4 {
+		t.Fatalf("%d sections read, want 16", n)
+	}
+	for key := range s.cache.entries {
+		if key.section >= 10 {
+			t.Fatalf("changing section cached: %v", key)
+		}
+	}
+	if !s.Changing(10) || s.Changing(9) {
+		t.Fatal("Changing does not forward")
+	}
+}
+
+// Many goroutines asking overlapping runs get the plain answers, the cache
+// never exceeds its budget, reads stay within MaxReads.
+func TestSchedulerUnderLoad(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	src := &countingSource{}
+	src.hook = func(context.Context, uint, uint64, [][]byte) error {
+		time.Sleep(20 * time.Microsecond)
+		return nil
+	}
+	const budget = 200 * (testSize/8 + entryOverhead)
+	s, err := New(src, testSize, Config{CacheBytes: budget, MaxReads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	watched := make(chan int64)
+	go func() {
+		var peak int64
+		for {
+			select {
+			case <-stop:
+				watched <- peak
+				return
+			default:
+				peak = max(peak, s.Stats().Bytes)
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	clients, rounds := 32, 200
+	if testing.Short() {
+		rounds = 50
+	}
+	for g := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(g)))
+			for range rounds {
+				bit := uint(rng.Intn(8)) // a hot set of 8 bits
+				if rng.Intn(4) == 0 {
+					bit = uint(8 + rng.Intn(2040)) // and cold ones
+				}
+				ctx := context.Background()
+				var cancel context.CancelFunc = func() {}
+				if rng.Intn(10) == 0 {
+					ctx, cancel = context.WithTimeout(ctx, time.Duration(rng.Intn(100))*time.Microsecond)
+				}
+				err := check(ctx, s, bit, uint64(rng.Intn(64)), 1+rng.Intn(16))
+				cancel()
+				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	peak := <-watched
+	st := s.Stats()
+	if peak > budget || st.Bytes > budget {
+		t.Fatalf("cache at %d bytes (peak %d), budget %d", st.Bytes, peak, budget)
+	}
+	if m := src.maxFlight.Load(); m > 3 {
+		t.Fatalf("%d reads at once, MaxReads 3", m)
+	}
+	if st.Evictions == 0 || st.Hits == 0 || st.Shared == 0 {
+		t.Fatalf("load did not exercise the cache: %+v", st)
+	}
+	t.Logf("%+v", st)
+	s.Close()
+}
+
+func TestSchedulerHelpers(t *testing.T) {
+	s := newTest(t, &countingSource{}, Config{MaxHelpers: 3})
+	a := s.AcquireHelpers(2)
+	b := s.AcquireHelpers(5)
+	if a != 2 || b != 1 || s.AcquireHelpers(1) != 0 {
+		t.Fatalf("granted %d, %d of 3", a, b)
+	}
+	s.ReleaseHelpers(a)
+	if c := s.AcquireHelpers(4); c != 2 {
+		t.Fatalf("granted %d after release, want 2", c)
+	}
+}
