@@ -29,16 +29,18 @@ const ethFile = generatedHeader + `
 // Rerun bloomsimd-adopt rather than editing it.
 
 // bloomsimd's bloom-bit index in this node: the sections on disk (written by
-// the bloom indexer) composed with the live index of the newest blocks, fed
-// from the chain head. New builds it (after the bloom indexer starts), Stop
-// stops its feeder, startBloomHandlers serves it, BloomStatus reports its
-// sections and BloomSource gives eth/filters a per-query snapshot of it.
+// the bloom indexer), read through the node's one scheduler (shared reads and
+// a vector cache for all queries), composed with the live index of the newest
+// blocks, fed from the chain head. New builds it (after the bloom indexer
+// starts), Stop stops it, startBloomHandlers serves it, BloomStatus reports
+// its sections and BloomSource gives eth/filters a per-query snapshot of it.
 
 package eth
 
 import (
 	"github.com/bloomsimd/bloomsimd/index"
 	bloombits "github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/bloomsimd/bloomsimd/scheduler"
 	"{{.core}}"
 	"{{.types}}"
 	"{{.ethdb}}"
@@ -51,8 +53,9 @@ type bloomSIMD struct {
 	sectionSize uint64
 	indexer     *core.ChainIndexer // its Sections are the sections on disk
 	chain       *core.BlockChain
-	live        *index.Live     // the newest blocks' bloom bits, at most two sections
-	composed    *index.Composed // disk and live: the node's one Source
+	sched       *scheduler.Scheduler // the node's one scheduler, over the disk sections
+	live        *index.Live          // the newest blocks' bloom bits, at most two sections
+	composed    *index.Composed      // disk (through sched) and live: the node's one Source
 	sub         event.Subscription
 	done        chan struct{} // closed when the feeder has returned
 }
@@ -64,12 +67,17 @@ func newBloomSIMD(db ethdb.Database, sectionSize uint64, indexer *core.ChainInde
 	if err != nil {
 		return nil, err
 	}
-	live, err := index.NewLive(sectionSize)
+	sched, err := scheduler.New(reader, sectionSize, scheduler.Config{})
 	if err != nil {
 		return nil, err
 	}
-	b := &bloomSIMD{sectionSize: sectionSize, indexer: indexer, chain: chain, live: live, done: make(chan struct{})}
-	b.composed = index.Compose(reader, b.onDisk, live)
+	live, err := index.NewLive(sectionSize)
+	if err != nil {
+		sched.Close()
+		return nil, err
+	}
+	b := &bloomSIMD{sectionSize: sectionSize, indexer: indexer, chain: chain, sched: sched, live: live, done: make(chan struct{})}
+	b.composed = index.Compose(sched, b.onDisk, live)
 	heads := make(chan core.ChainHeadEvent, 16)
 	b.sub = chain.SubscribeChainHeadEvent(heads) // subscribe first, then catch up
 	b.follow(chain.CurrentHeader())
@@ -80,8 +88,22 @@ func newBloomSIMD(db ethdb.Database, sectionSize uint64, indexer *core.ChainInde
 // source is what the retrieval servers (the drop-in path) read.
 func (b *bloomSIMD) source() bloombits.Source { return b.composed }
 
-// snapshot is one query's view for the Scan path: one tip for every bit.
-func (b *bloomSIMD) snapshot() bloombits.Source { return b.composed.{{.snapshot}}() }
+// snapshot is one query's view for the Scan path: one live tip and one disk
+// section count for every bit, its disk reads shared through the scheduler,
+// its Scan helpers counted against the scheduler's node-wide bound.
+func (b *bloomSIMD) snapshot() bloombits.Source {
+	return queryView{b.composed.{{.snapshot}}(), b.sched}
+}
+
+// queryView is a per-query snapshot that carries the scheduler's helper bound
+// (Matcher.Scan asks its Source for AcquireHelpers and ReleaseHelpers).
+type queryView struct {
+	bloombits.ChangingSource
+	sched *scheduler.Scheduler
+}
+
+func (q queryView) AcquireHelpers(want int) int { return q.sched.AcquireHelpers(want) }
+func (q queryView) ReleaseHelpers(n int)        { q.sched.ReleaseHelpers(n) }
 
 // status is BloomStatus: the sections the index serves at the current head.
 func (b *bloomSIMD) status() (uint64, uint64) {
@@ -130,13 +152,15 @@ func (b *bloomSIMD) parent(hash [32]byte, number uint64) ([32]byte, [256]byte, b
 	return h.ParentHash, h.Bloom, true
 }
 
-// stop ends the feeder; nil (an Ethereum not made by New) does nothing.
+// stop ends the feeder and closes the scheduler (later reads fail with
+// scheduler.ErrClosed); nil (an Ethereum not made by New) does nothing.
 func (b *bloomSIMD) stop() {
 	if b == nil {
 		return
 	}
 	b.sub.Unsubscribe()
 	<-b.done
+	b.sched.Close()
 }
 
 // bloomSIMDSource is what startBloomHandlers serves: the node's index, or for
