@@ -156,3 +156,22 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Fatalf("new file:\n%s", got)
 	}
 }
+
+// TestAdoptKeepsImportsItCannotName: an import whose package name is not its
+// path's last element (libevm's root package is ethereum) survives a file's
+// edit, though the tool cannot tell it is used.
+func TestAdoptKeepsImportsItCannotName(t *testing.T) {
+	dir := copyFork(t)
+	rel := "eth/api_backend.go"
+	src := readFile(t, dir, rel)
+	src = strings.Replace(src, "import (\n", "import (\n\t\"example.com/fork/rootpkg\"\n", 1) + "\nvar _ = ethereum.NotFound\n"
+	if err := os.WriteFile(filepath.Join(dir, rel), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runTool(t, dir, false, true); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if got := readFile(t, dir, rel); !strings.Contains(got, `"example.com/fork/rootpkg"`) || !strings.Contains(got, "bloomSIMD.status()") {
+		t.Fatalf("%s:\n%s", rel, got)
+	}
+}

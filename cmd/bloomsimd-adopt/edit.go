@@ -54,7 +54,7 @@ func (t *tree) apply(f *srcFile, why string) {
 	for _, e := range f.edits {
 		src = append(src[:e.start], append([]byte(e.text), src[e.end:]...)...)
 	}
-	src, err := dropUnusedImports(f.rel, src)
+	src, err := dropUnusedImports(f.rel, selectorNames(f.ast), src)
 	if err == nil {
 		src, err = format.Source(src)
 	}
@@ -65,25 +65,20 @@ func (t *tree) apply(f *srcFile, why string) {
 	t.set(f.rel, src, why)
 }
 
-// dropUnusedImports removes the imports a file no longer names (the ones a
-// replaced function body was the only user of).
-func dropUnusedImports(rel string, src []byte) ([]byte, error) {
+// dropUnusedImports removes the imports the file named before the edits
+// (usedBefore) and no longer names: the ones a replaced function body was the
+// only user of. An import whose package name differs from its path's last
+// element (github.com/ava-labs/libevm is package ethereum) is never named by
+// that guess, so it stays.
+func dropUnusedImports(rel string, usedBefore map[string]bool, src []byte) ([]byte, error) {
 	g, err := parseSrc(rel, src)
 	if err != nil {
 		return nil, err
 	}
-	used := map[string]bool{}
-	ast.Inspect(g.ast, func(n ast.Node) bool {
-		if s, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := s.X.(*ast.Ident); ok {
-				used[id.Name] = true
-			}
-		}
-		return true
-	})
+	used := selectorNames(g.ast)
 	for _, s := range g.ast.Imports {
 		name := importName(s)
-		if name == "_" || name == "." || used[name] {
+		if !usedBefore[name] || used[name] {
 			continue
 		}
 		g.edits = append(g.edits, edit{g.off(s.Pos()), g.off(s.End()), ""})
@@ -93,6 +88,20 @@ func dropUnusedImports(rel string, src []byte) ([]byte, error) {
 		src = append(src[:e.start:e.start], src[e.end:]...)
 	}
 	return src, nil
+}
+
+// selectorNames is the set of identifiers a file uses as X in X.Sel.
+func selectorNames(f *ast.File) map[string]bool {
+	used := map[string]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if s, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := s.X.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+		}
+		return true
+	})
+	return used
 }
 
 // importName is the name a file uses for an import: explicit, or the path's
