@@ -165,4 +165,4 @@ elif [ "$MODE" != libevm ]; then
 	$GO test -count=1 -race -short -v -run 'BloomSIMDLiveConcurrent' ./eth/filters | grep -E '^(--- |ok|FAIL|panic)|bloomsimd_live|WARNING: DATA RACE'
 fi
 
-step "done: $MOD $VERSION with bloomsimd swapped in builds, vets and passes"
+step "done: $MOD $VERSION adopted by bloomsimd-adopt builds, vets and passes"
