@@ -128,8 +128,8 @@ func parseSrc(rel string, src []byte) (*srcFile, error) {
 	return &srcFile{rel: rel, src: src, fset: fset, ast: f}, nil
 }
 
-// ensureImport adds `name "path"` to a file's parenthesized import block
-// unless the file imports path already.
+// ensureImport adds `name "path"` to a file's parenthesized import block, as
+// a group of its own at its end, unless the file imports path already.
 func (f *srcFile) ensureImport(t *tree, name, path string) {
 	for _, s := range f.ast.Imports {
 		if p, _ := strconv.Unquote(s.Path.Value); p == path {
@@ -138,8 +138,8 @@ func (f *srcFile) ensureImport(t *tree, name, path string) {
 	}
 	for _, d := range f.ast.Decls {
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT && g.Lparen.IsValid() {
-			at := f.off(g.Lparen) + 1
-			f.edits = append(f.edits, edit{at, at, "\n\t" + name + " " + strconv.Quote(path)})
+			at := f.off(g.Rparen) // a group of its own, after the file's
+			f.edits = append(f.edits, edit{at, at, "\n\t" + name + " " + strconv.Quote(path) + "\n"})
 			return
 		}
 	}
