@@ -13,7 +13,7 @@ TMP       := $(CURDIR)/.tmp
 STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all test check-self-contained vet staticcheck generate check-generate \
-        test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth \
+        test-native test-purego test-race test-x86-cpus test-arm64 test-arm32 test-bench test-fuzz test-geth test-subnetevm \
         bench bench-live bench-geth fuzz clean
 
 all: test
@@ -138,11 +138,17 @@ bench-live:
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(BloomFilter|UnindexedHeaders)$$' -count 6 . | tee $(TMP)/bloomfilter.txt
 	cd bench && $(GO) tool benchstat -col /impl $(TMP)/bloomfilter.txt
 
-# go-ethereum v1.14.13 built from the module cache with its core/bloombits and
-# common/bitutil imports swapped for ours: build, vet, its own tests and our
-# end-to-end eth_getLogs test inside its eth/filters (scripts/gethcopy.sh).
+# go-ethereum v1.14.13 and libevm from the module cache, adopted by
+# cmd/bloomsimd-adopt: build, vet, their own tests and our end-to-end
+# eth_getLogs tests inside go-ethereum's eth/filters (scripts/gethcopy.sh).
 test-geth:
 	./scripts/gethcopy.sh
+	./scripts/gethcopy.sh libevm
+
+# subnet-evm v0.7.9 (its own core/bloombits and eth/ backend) adopted by the
+# tool: build, vet, its eth/filters, eth, core/bloombits and ethapi tests.
+test-subnetevm:
+	./scripts/gethcopy.sh subnetevm
 
 # Full eth_getLogs through eth/filters in that copy: go-ethereum as shipped vs
 # the drop-in path vs Scan, on Pebble chains built once into .tmp/gethbench

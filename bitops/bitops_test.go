@@ -424,22 +424,15 @@ func TestSetBits(t *testing.T) {
 				t.Fatalf("AppendSetBits %s n=%d: got %v, want %v", f.name, n, got, want)
 			}
 			var seq []uint64
-			for i := range SetBits(p) {
-				seq = append(seq, 1000+uint64(i))
-			}
+			SetBits(p)(func(i int) bool { seq = append(seq, 1000+uint64(i)); return true })
 			if !slices.Equal(seq, want) {
 				t.Fatalf("SetBits %s n=%d: got %v, want %v", f.name, n, seq, want)
 			}
-			// Breaking out of the loop stops the iterator (the runtime panics if it
-			// calls yield again).
+			// yield returning false stops the iterator (as breaking out of a
+			// range loop does).
 			if len(want) > 2 {
 				k := 0
-				for range SetBits(p) {
-					k++
-					if k == 2 {
-						break
-					}
-				}
+				SetBits(p)(func(int) bool { k++; return k != 2 })
 				if k != 2 {
 					t.Fatalf("SetBits %s n=%d: stopped after %d bits", f.name, n, k)
 				}

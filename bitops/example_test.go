@@ -25,14 +25,3 @@ func ExampleCompressBytes() {
 	fmt.Println(len(packed), err, back[3] == 0x80, bitutil.CompressBytes(make([]byte, 512)) == nil)
 	// Output: 4 <nil> true true
 }
-
-// SetBits walks the set bits of a vector, MSB first: the blocks of a section that
-// match.
-func ExampleSetBits() {
-	vector := []byte{0x81, 0x00, 0x40}
-	for bit := range bitutil.SetBits(vector) {
-		fmt.Print(bit, " ")
-	}
-	fmt.Println()
-	// Output: 0 7 17
-}

@@ -154,12 +154,13 @@ func TestSectionKernelsGuardPages(t *testing.T) {
 					t.Fatalf("AppendSetBits %s: %d bits, want %d", name, len(got), len(set))
 				}
 				k := 0
-				for i := range SetBits(a) {
+				SetBits(a)(func(i int) bool {
 					if k >= len(set) || uint64(i)+7 != set[k] {
 						t.Fatalf("SetBits %s: bit %d is %d", name, k, i)
 					}
 					k++
-				}
+					return true
+				})
 				if k != len(set) {
 					t.Fatalf("SetBits %s: %d bits, want %d", name, k, len(set))
 				}

@@ -2,7 +2,6 @@ package bitops
 
 import (
 	"encoding/binary"
-	"iter"
 	"math"
 	"math/bits"
 )
@@ -17,7 +16,11 @@ const maxIntBits = math.MaxInt / 8
 // SetBits yields the index of every set bit of p in ascending order. On 32-bit
 // platforms a p of more than 256 MiB has bit indexes an int cannot hold: SetBits
 // panics for it (AppendSetBits takes any length).
-func SetBits(p []byte) iter.Seq[int] {
+//
+// The result is an iter.Seq[int] spelled out (func(yield func(int) bool)), so
+// that the package builds with Go 1.22, which has no package iter; from Go 1.23
+// it ranges (for i := range SetBits(p)) and assigns to an iter.Seq[int].
+func SetBits(p []byte) func(yield func(int) bool) {
 	if len(p) > maxIntBits {
 		panic("bitops.SetBits: vector longer than MaxInt bits")
 	}

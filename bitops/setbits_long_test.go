@@ -35,9 +35,7 @@ func TestVectorPast256MiB(t *testing.T) {
 		}()
 	}
 	var got []uint64
-	for i := range SetBits(p) {
-		got = append(got, uint64(i))
-	}
+	SetBits(p)(func(i int) bool { got = append(got, uint64(i)); return true })
 	if !slices.Equal(got, want) {
 		t.Fatalf("SetBits = %v, want %v", got, want)
 	}

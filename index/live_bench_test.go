@@ -96,7 +96,8 @@ func BenchmarkLiveBitsets(b *testing.B) {
 	ctx := context.Background()
 	b.SetBytes(size / 8)
 	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	b.ResetTimer()
+	for i := range b.N {
 		if err := sn.Bitsets(ctx, uint(i)%BloomBits, 1, dst); err != nil {
 			b.Fatal(err)
 		}

@@ -38,7 +38,7 @@ func TestSipHash24Vectors(t *testing.T) {
 func BenchmarkSipHash24(b *testing.B) {
 	topic := make([]byte, 32)
 	b.SetBytes(32)
-	for b.Loop() {
+	for range b.N {
 		topic[0] = byte(sipHash24(1, 2, topic))
 	}
 }

@@ -26,7 +26,7 @@ func BenchmarkTranspose8(b *testing.B) {
 	var dst [BloomBitLength]byte
 	benchImpls(b, func(b *testing.B) {
 		b.SetBytes(8 * BloomByteLength)
-		for b.Loop() {
+		for range b.N {
 			Transpose8(&dst, &src)
 		}
 	})
@@ -37,7 +37,7 @@ func BenchmarkScatter(b *testing.B) {
 	dst := make([]byte, BloomBitLength*512)
 	benchImpls(b, func(b *testing.B) {
 		b.SetBytes(batchGroups * BloomBitLength)
-		for b.Loop() {
+		for range b.N {
 			scatter(dst[128:], 512, r, batchGroups)
 		}
 	})
@@ -50,14 +50,14 @@ func BenchmarkSection(b *testing.B) {
 	benchImpls(b, func(b *testing.B) {
 		b.Run("api=AddBlooms", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			for range b.N {
 				g.Reset()
 				g.AddBlooms(0, bl)
 			}
 		})
 		b.Run("api=AddBloom", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			for range b.N {
 				g.Reset()
 				for j := range bl {
 					g.AddBloom(uint(j), bl[j])

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Builds a copy of go-ethereum v1.14.13 (or libevm, the fork under coreth and
-# subnet-evm) from the Go module cache with its core/bloombits and
-# common/bitutil imports swapped for bloomsimd's, then builds, vets and tests it
-# and runs bloomsimd's end-to-end test inside its eth/filters.
+# subnet-evm, or subnet-evm itself) from the Go module cache, adopts bloomsimd
+# in it with cmd/bloomsimd-adopt (-w, then a second run that must change
+# nothing), then builds, vets and tests it and runs bloomsimd's end-to-end
+# tests inside its eth/filters. The copy's go directive is left as shipped.
 #
-#   scripts/gethcopy.sh          copy, swap, build, vet, test (make test-geth)
-#   scripts/gethcopy.sh bench    copy, swap, then the eth_getLogs benchmark
-#   scripts/gethcopy.sh libevm   the same swap, build, vet and tests on libevm
+#   scripts/gethcopy.sh            adopt, build, vet, test (make test-geth)
+#   scripts/gethcopy.sh bench      adopt, then the eth_getLogs benchmark
+#   scripts/gethcopy.sh libevm     the same on libevm (its own tests)
+#   scripts/gethcopy.sh subnetevm  the same on subnet-evm v0.7.9, which keeps its
+#                                  own core/bloombits and eth/ backend (make test-subnetevm)
 #
 # GETHCOPY_RACE=1 also runs the end-to-end test under -race; bench takes
 # BENCH, BENCHTIME and COUNT, and builds its chains into .tmp/gethbench (or
 # $BLOOMSIMD_GETH_BENCH_DIR), about 20 GB, once.
 #
-# The swap, as an embedder makes it:
-#   github.com/ethereum/go-ethereum/core/bloombits  -> bloombits "github.com/bloomsimd/bloomsimd/matcher"
-#                                                      (bloombits ".../rotate" in core/bloom_indexer.go)
-#   github.com/ethereum/go-ethereum/common/bitutil  -> bitutil "github.com/bloomsimd/bloomsimd/bitops"
-# go.mod gets a require and a replace pointing at this repository.
+# What the tool changes is in the copy's adopt.diff and in README.md
+# ("Adopting bloomsimd in a node"); go.mod gets a require and a replace
+# pointing at this repository.
 #
 # The copy also keeps go-ethereum as shipped for comparison: core/bloombits and
 # common/bitutil stay in the tree, and eth/filters is copied unswapped to
@@ -39,8 +40,15 @@ libevm)
 	VERSION=v1.13.14-0.4.0.rc.2
 	OUT=$ROOT/.tmp/libevm
 	;;
+subnetevm)
+	# A fork with its own copy of core/bloombits and its own eth/ backend,
+	# on libevm's common/bitutil.
+	MOD=github.com/ava-labs/subnet-evm
+	VERSION=v0.7.9
+	OUT=$ROOT/.tmp/subnetevm
+	;;
 *)
-	echo "usage: $0 [test|bench|libevm]" >&2
+	echo "usage: $0 [test|bench|libevm|subnetevm]" >&2
 	exit 2
 	;;
 esac
@@ -48,7 +56,8 @@ esac
 step() { printf '\n== %s (%ds)\n' "$*" "$SECONDS"; }
 
 # apply_precise: the precise log index's part of the copy (issue 16), kept
-# apart from the steps above: its eth/filters patch, on top of filter-scan.patch.
+# apart from the tool's changes: its eth/filters patch, on top of the Scan block
+# that cmd/bloomsimd-adopt writes into indexedLogs.
 # bloomsimd_precise_test.go is copied with the other tests.
 apply_precise() {
 	step "apply testdata/geth/filter-precise.patch (the precise log index on the Scan path)"
@@ -67,40 +76,30 @@ cd "$OUT"
 # The module path inside the copy (libevm's is github.com/ava-labs/libevm).
 GMOD=$(sed -n 's/^module //p' go.mod)
 
-step "keep go-ethereum's eth/filters unswapped as eth/filtersgeth"
-mkdir -p eth/filtersgeth
-for f in eth/filters/*.go; do
-	case $f in *_test.go) continue ;; esac
-	cp "$f" eth/filtersgeth/
-done
-
-step "swap core/bloombits and common/bitutil for bloomsimd"
-BLOOMBITS="\"$GMOD/core/bloombits\""
-BITUTIL="\"$GMOD/common/bitutil\""
-users=$(grep -rlE --include='*.go' "$BLOOMBITS|$BITUTIL" . |
-	grep -vE '^\./(core/bloombits|common/bitutil|eth/filtersgeth)/' | sort)
-# uses_only_generator FILE: FILE names nothing of core/bloombits but the
-# Generator (core/bloom_indexer.go, a benchmark): it gets rotate, not matcher.
-uses_only_generator() {
-	local used
-	used=$(grep -o 'bloombits\.[A-Za-z]*' "$1" | sort -u)
-	[ -n "$used" ] && ! grep -qvxE 'bloombits\.(NewGenerator|Generator)' <<<"$used"
-}
-for f in $users; do
-	pkg=matcher
-	if uses_only_generator "$f"; then pkg=rotate; fi
-	sed -i "s#$BLOOMBITS#bloombits \"github.com/bloomsimd/bloomsimd/$pkg\"#" "$f"
-	sed -i "s#$BITUTIL#bitutil \"github.com/bloomsimd/bloomsimd/bitops\"#" "$f"
-	gofmt -w "$f"
-	echo "swapped ${f#./} ($(grep -oE 'bloomsimd/bloomsimd/[a-z]+' "$f" | sort -u | tr '\n' ' '))"
-done
+step "adopt bloomsimd with cmd/bloomsimd-adopt (the diff: ${OUT#"$ROOT"/}/adopt.diff)"
+(cd "$ROOT" && $GO build -o "$OUT/.bloomsimd-adopt" ./cmd/bloomsimd-adopt)
+./.bloomsimd-adopt -diff . >adopt.diff
+./.bloomsimd-adopt -w .
+# A second run changes nothing.
+if ! ./.bloomsimd-adopt -diff . | cmp -s - /dev/null; then
+	echo "bloomsimd-adopt: a second run would change the tree again" >&2
+	./.bloomsimd-adopt -diff . >&2
+	exit 1
+fi
+rm .bloomsimd-adopt
+GODIRECTIVE=$(sed -n 's/^go //p' go.mod)
 $GO mod edit -require=github.com/bloomsimd/bloomsimd@v0.0.0 -replace="github.com/bloomsimd/bloomsimd=$ROOT"
 
-if [ "$MODE" != libevm ]; then
-	step "apply testdata/geth/filter-scan.patch (the Scan fast path of indexedLogs)"
-	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-scan.patch"
-	step "apply testdata/geth/filter-bloomfilter.patch (the header-by-header blocks tested with matcher.BloomFilter)"
-	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-bloomfilter.patch"
+if [ "$MODE" != subnetevm ]; then
+	step "keep go-ethereum's eth/filters as shipped (from the module cache) as eth/filtersgeth"
+	mkdir -p eth/filtersgeth
+	for f in "$SRC"/eth/filters/*.go; do
+		case $f in *_test.go) continue ;; esac
+		cp "$f" eth/filtersgeth/
+	done
+	chmod -R u+w eth/filtersgeth
+fi
+if [ "$MODE" = test ] || [ "$MODE" = bench ]; then
 	apply_precise
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
@@ -109,8 +108,17 @@ fi
 
 step "go mod tidy"
 $GO mod tidy
+if [ "$(sed -n 's/^go //p' go.mod)" != "$GODIRECTIVE" ]; then
+	echo "go mod tidy changed the copy's go directive from $GODIRECTIVE to $(sed -n 's/^go //p' go.mod)" >&2
+	exit 1
+fi
 
 PKGS="./core/... ./eth/... ./internal/ethapi/... ./p2p/..."
+VETPKGS="./core ./eth ./eth/filters ./eth/filtersgeth ./internal/ethapi ./p2p"
+if [ "$MODE" = subnetevm ]; then
+	PKGS="./core/... ./eth/... ./internal/ethapi/... ./plugin/..."
+	VETPKGS="./core ./eth ./eth/filters ./internal/ethapi"
+fi
 if [ "$MODE" = bench ]; then
 	step "benchmark eth_getLogs through eth/filters: go-ethereum vs drop-in vs Scan"
 	export BLOOMSIMD_GETH_BENCH_DIR=${BLOOMSIMD_GETH_BENCH_DIR:-$ROOT/.tmp/gethbench}
@@ -122,16 +130,30 @@ step "build $PKGS"
 $GO build $PKGS
 
 step "vet the packages that use the swapped imports"
-$GO vet ./core ./eth ./eth/filters ./eth/filtersgeth ./internal/ethapi ./p2p
+$GO vet $VETPKGS
 
 # The tests that reach the swapped packages: the bloom indexer and chain
 # indexer (core), all of eth/filters (with bloomsimd's end-to-end test),
-# internal/ethapi (its backends implement ServiceFilter) and the p2p handshake
-# (bitutil.TestBytes checks the peer's ID).
-step "go-ethereum's own tests of the swapped packages"
-$GO test -count=1 -run 'TestBloom|ChainIndexer' ./core
+# internal/ethapi (its backends implement ServiceFilter), the p2p handshake
+# (bitutil.TestBytes checks the peer's ID) and a node built by eth.New
+# (ethclient/simulated: New builds the index, Stop stops its feeder).
+#
+# TestChainIndexerWithChildren is a known upstream flake ("Canonical section
+# count mismatch"): coreth skips it (ava-labs/coreth#1194), subnet-evm tracks
+# it (ava-labs/subnet-evm#1238), XDPoSChain fixes its cause
+# (XinFinOrg/XDPoSChain#2555). Skipped here so that make test is deterministic.
+FLAKY=TestChainIndexerWithChildren
+step "the fork's own tests of the swapped packages (skipping $FLAKY, an upstream flake)"
+$GO test -count=1 -run 'TestBloom|ChainIndexer' -skip "$FLAKY" ./core
+if [ "$MODE" = subnetevm ]; then
+	$GO test -count=1 ./core/bloombits ./eth ./internal/ethapi
+	step "subnet-evm's eth/filters tests"
+	$GO test -count=1 ./eth/filters
+	step "done: $MOD $VERSION adopted by bloomsimd-adopt builds, vets and passes"
+	exit 0
+fi
 $GO test -count=1 -run 'Handshake|Transport|Protocol' ./p2p
-$GO test -count=1 ./internal/ethapi
+$GO test -count=1 ./internal/ethapi ./ethclient/simulated
 
 step "eth/filters: go-ethereum's tests and bloomsimd's end-to-end test"
 LOG=$OUT/filters-test.log
@@ -153,4 +175,4 @@ elif [ "$MODE" != libevm ]; then
 	$GO test -count=1 -race -short -v -run 'BloomSIMDLiveConcurrent' ./eth/filters | grep -E '^(--- |ok|FAIL|panic)|bloomsimd_live|WARNING: DATA RACE'
 fi
 
-step "done: $MOD $VERSION with bloomsimd swapped in builds, vets and passes"
+step "done: $MOD $VERSION adopted by bloomsimd-adopt builds, vets and passes"

@@ -1,7 +1,10 @@
 // Command benchall is `make bench`: it runs the bench module's side-by-side benchmarks
 // layer by layer, for every implementation this CPU runs and for go-ethereum v1.14.13,
-// saves the raw `go test -bench` output to results/<cpu>-<go>.txt, prints a benchstat
-// table and a per-layer summary, and draws the speedups as results/<cpu>-<go>.svg/.png.
+// saves the raw `go test -bench` output to ../.tmp/bench/<cpu>-<go>.txt (with -save, or
+// BLOOMSIMD_BENCH_SAVE=1: results/<cpu>-<go>.txt), prints a benchstat table and a
+// per-layer summary, and draws the speedups beside it as <cpu>-<go>.svg/.png. <cpu>
+// names the CPU's brand, vendor, family and model and the dispatch level
+// (resultName), so that two machines never share a file.
 //
 // Run it from the bench directory (make bench does). Flags choose the run length;
 // the defaults finish in under ten minutes on a 2-core machine.
@@ -56,7 +59,8 @@ const nodeLayer = "node"
 func main() {
 	count := flag.Int("count", 6, "runs of each benchmark (benchstat wants at least 6 for a 95% confidence interval)")
 	only := flag.String("layers", "", "comma-separated layers to run (default all: bitops,compress,rotate,index,matcher,e2e,write,load,node)")
-	out := flag.String("out", "", "raw output file (default results/<cpu>-<go>.txt)")
+	out := flag.String("out", "", "raw output file (default ../.tmp/bench/<cpu>-<go>.txt, with -save results/<cpu>-<go>.txt)")
+	save := flag.Bool("save", os.Getenv("BLOOMSIMD_BENCH_SAVE") == "1", "save into results/ (default with BLOOMSIMD_BENCH_SAVE=1)")
 	from := flag.String("from", "", "summarize and chart this raw output file of an earlier run instead of running")
 	flag.Parse()
 	if *from != "" {
@@ -66,7 +70,10 @@ func main() {
 
 	name := resultName()
 	if *out == "" {
-		*out = filepath.Join("results", name+".txt")
+		*out = filepath.Join("..", ".tmp", "bench", name+".txt")
+		if *save {
+			*out = filepath.Join("results", name+".txt")
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		fatal(err)
@@ -201,14 +208,19 @@ func runLayer(l layer, count int, raw io.Writer) error {
 	return nil
 }
 
-// resultName is <cpu model>-<go version>, made safe for a file name.
+// resultName is <brand>-<vendor>-f<family>m<model>-<dispatch level>-<go version>,
+// made safe for a file name: the brand string alone is the same on CPUs of
+// different generations (a Zen 3 and a Zen 4 EPYC are both "AMD EPYC"), and
+// the dispatch level tells apart one CPU with and without AVX-512 (a VM).
 func resultName() string {
-	cpu := strings.TrimSpace(cpuid.CPU.BrandName)
-	if cpu == "" {
-		cpu = runtime.GOARCH
+	brand := strings.TrimSpace(cpuid.CPU.BrandName)
+	if brand == "" {
+		brand = runtime.GOARCH
 	}
+	name := fmt.Sprintf("%s-%s-f%dm%d-%s-%s", brand, cpuid.CPU.VendorID, cpuid.CPU.Family, cpuid.CPU.Model,
+		bitops.Implementation(), runtime.Version())
 	var b bytes.Buffer
-	for _, r := range cpu + "-" + runtime.Version() {
+	for _, r := range name {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
 			b.WriteRune(r)

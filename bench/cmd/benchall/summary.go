@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bloomsimd/bloomsimd/bitops"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -30,7 +31,14 @@ type layerSummary struct {
 //   - dropin: the same, its servers replaced by matcher.ServeRetrievals over the
 //     index Reader (what a node gets with the swapped imports and our server);
 //   - scan: Matcher.Scan over the Reader (the one-patch fast path).
+//
+// The node layer (eth_getLogs in the go-ethereum copy) names its paths impl=dropin
+// and impl=scan, on the implementation the dispatcher selects: its rows count as
+// that implementation's (nodeImpl).
 var paths = map[string]string{"multiplex": "multiplex", "dropin": "dropin", "scan": "scan"}
+
+// nodeImpl is the implementation the node layer's rows ran with.
+var nodeImpl = bitops.Implementation()
 
 // speedup is geth's median over impl's for one config; ok is false without both.
 func (s *layerSummary) speedup(config, impl string) (float64, bool) {
@@ -75,7 +83,7 @@ func summarize(path string) ([]*layerSummary, error) {
 		}
 		base, parts := res.Name.Parts()
 		l := layerOf("Benchmark" + string(base))
-		if l == "" || l == nodeLayer || l == loadLayer { // their impls are paths: the benchstat table (and load's own summary) shows them
+		if l == "" || l == loadLayer { // load's impls are paths: the benchstat table and its own summary show them
 			continue
 		}
 		impl, path, rest, cores := "", "", []string{string(base)}, "1"
@@ -102,21 +110,32 @@ func summarize(path string) ([]*layerSummary, error) {
 			continue
 		}
 		config := strings.Join(rest, "/")
-		key := l
-		if path != "" {
-			key = l + " (" + path + ")"
+		add := func(path, impl string) {
+			key := l
+			if path != "" {
+				key = l + " (" + path + ")"
+			}
+			s := byName[key]
+			if s == nil {
+				s = &layerSummary{name: key, path: path, median: map[string]map[string]float64{}}
+				byName[key], values[key] = s, map[string]map[string][]float64{}
+				order = append(order, s)
+			}
+			if values[key][config] == nil {
+				values[key][config] = map[string][]float64{}
+				s.configs = append(s.configs, config)
+			}
+			values[key][config][impl] = append(values[key][config][impl], ns*1e9)
 		}
-		s := byName[key]
-		if s == nil {
-			s = &layerSummary{name: key, path: path, median: map[string]map[string]float64{}}
-			byName[key], values[key] = s, map[string]map[string][]float64{}
-			order = append(order, s)
+		switch {
+		case l != nodeLayer:
+			add(path, impl)
+		case impl == "geth": // the node layer's go-ethereum rows: the base of both paths
+			add("dropin", impl)
+			add("scan", impl)
+		default: // the node layer's impls are its paths, on the kernels this CPU selects
+			add(paths[impl], nodeImpl)
 		}
-		if values[key][config] == nil {
-			values[key][config] = map[string][]float64{}
-			s.configs = append(s.configs, config)
-		}
-		values[key][config][impl] = append(values[key][config][impl], ns*1e9)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

@@ -1,7 +1,8 @@
 // Added to go-ethereum's eth package by bloomsimd's scripts/gethcopy.sh, as
 // libevm's eth/bloombits.libevm.go does: it runs this node's own bloom servers
-// (eth/bloombits.go startBloomHandlers, with the swapped bitutil) for a test
-// outside the package.
+// (eth/bloombits.go startBloomHandlers as bloomsimd-adopt rewrote it: for an
+// Ethereum not made by New, ServeRetrievals over an index.Reader of db) for a
+// test outside the package.
 
 package eth
 

@@ -1,0 +1,3 @@
+module example.com/fork
+
+go 1.22
