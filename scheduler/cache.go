@@ -209,3 +209,26 @@ func (c *cache) remember(k key) {
 		}
 	}
 }
+
+// forget drops every cached vector of a section from first on; it returns how
+// many it dropped. It walks the whole cache: it is for rare events (a rewrite
+// of stored sections after a deep reorg), not for the query path.
+func (c *cache) forget(first uint64) int {
+	keep := func(q *fifo[*entry], bytes *int64) int {
+		dropped := 0
+		kept := q.items[:0]
+		for _, e := range q.items[q.head:] {
+			if e.key.section >= first {
+				*bytes -= e.bytes()
+				c.remove(e)
+				dropped++
+				continue
+			}
+			kept = append(kept, e)
+		}
+		clear(q.items[len(kept):])
+		q.items, q.head = kept, 0
+		return dropped
+	}
+	return keep(&c.small, &c.smallBytes) + keep(&c.main, &c.mainBytes)
+}

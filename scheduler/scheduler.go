@@ -44,8 +44,10 @@ var ErrClosed = errors.New("scheduler: closed")
 // cancelled when none do. Each run is read on its own goroutine, so a slow
 // read of one bit holds up only the requests that need it.
 //
-// A cached vector stays valid for as long as it is cached: a node whose
-// stored sections can be rewritten must report them through Changing.
+// A cached vector stays valid until Invalidate drops it: a node whose stored
+// sections are rewritten (a reorg deeper than the indexer's confirmations)
+// calls Invalidate with the first rewritten section, or reports such sections
+// through Changing.
 type Scheduler struct {
 	src      Source
 	changing ChangingSource // src, when it is one
@@ -59,10 +61,11 @@ type Scheduler struct {
 
 	mu       sync.Mutex
 	closed   bool
+	epoch    uint64 // Invalidate calls so far: reads started before one are not cached
 	inflight map[key]*flight
 	cache    *cache
 
-	hits, misses, shared, readCalls, readSections, failures atomic.Int64
+	hits, misses, shared, readCalls, readSections, failures, invalidated atomic.Int64
 }
 
 // flight is one vector being read, by its group.
@@ -77,9 +80,10 @@ type readGroup struct {
 	done      chan struct{} // closed once every flight's data, or err, is set
 	err       error
 	cancel    context.CancelFunc
-	waiters   int  // callers waiting for any of its flights (under Scheduler.mu)
-	finished  bool // its flights are settled
-	abandoned bool // cancelled for want of waiters: no one may join it
+	waiters   int    // callers waiting for any of its flights (under Scheduler.mu)
+	finished  bool   // its flights are settled
+	abandoned bool   // cancelled for want of waiters: no one may join it
+	epoch     uint64 // Scheduler.epoch when the read started
 }
 
 // New returns a Scheduler reading vectors of sections of sectionSize blocks
@@ -131,6 +135,24 @@ func (s *Scheduler) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+}
+
+// Invalidate drops the cached vectors of every section from first on, and
+// keeps the reads in flight from caching what they deliver (their waiters,
+// whose queries started before the call, still get it); later requests read
+// the Source again. A node calls it when its indexer rewrites stored sections:
+// go-ethereum's ChainIndexer does so after a reorg deeper than its
+// confirmations, lowering its section count to the first rewritten section.
+func (s *Scheduler) Invalidate(first uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.epoch++
+	for k := range s.inflight {
+		if k.section >= first {
+			delete(s.inflight, k) // new requests start a read of their own
+		}
+	}
+	s.invalidated.Add(int64(s.cache.forget(first)))
 }
 
 // AcquireHelpers takes up to want helper goroutines from the node-wide bound
@@ -354,7 +376,7 @@ func (s *Scheduler) leave(groups []*readGroup) {
 // held.
 func (s *Scheduler) startRead(bit uint, first uint64, waits []*flight) *readGroup {
 	ctx, cancel := context.WithCancel(s.base)
-	g := &readGroup{flights: make([]flight, len(waits)), done: make(chan struct{}), cancel: cancel}
+	g := &readGroup{flights: make([]flight, len(waits)), done: make(chan struct{}), cancel: cancel, epoch: s.epoch}
 	for i := range waits {
 		f := &g.flights[i]
 		f.group = g
@@ -401,7 +423,7 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 		}
 		if err == nil {
 			f.data = bufs[i]
-			if !s.closed {
+			if !s.closed && g.epoch == s.epoch {
 				s.cache.add(k, f.data)
 			}
 		}

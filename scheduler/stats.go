@@ -11,6 +11,7 @@ type Stats struct {
 	ReadSections int64 // sections those calls read
 	Failures     int64 // reads that failed (error, panic, wrong length, cancellation)
 	Evictions    int64 // vectors evicted from the cache
+	Invalidated  int64 // vectors dropped by Invalidate
 	Bytes        int64 // the cache's size now, entry overhead included
 	Entries      int64 // vectors cached now
 	Budget       int64 // the cache's budget (Config.CacheBytes)
@@ -29,6 +30,7 @@ func (s *Scheduler) Stats() Stats {
 		ReadSections: s.readSections.Load(),
 		Failures:     s.failures.Load(),
 		Evictions:    evictions,
+		Invalidated:  s.invalidated.Load(),
 		Bytes:        bytes,
 		Entries:      entries,
 		Budget:       s.cache.budget,
