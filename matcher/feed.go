@@ -54,6 +54,27 @@ func (f *feed) init(s *MatcherSession) {
 		f.count = s.end/m.sectionSize - f.first + 1
 	}
 	f.wants = make([]pageMap[want], len(m.bits))
+	for i := range f.wants {
+		f.wants[i].pool = &wantPages
+	}
+}
+
+// wantPages keeps the pages of ended sessions for the next ones: they are
+// most of what a session allocates.
+var wantPages sync.Pool
+
+// releaseLocked returns the pages to wantPages once Scan is done: later
+// deliveries find no page, so they only fill the Matcher's cache.
+func (f *feed) releaseLocked() {
+	for i := range f.wants {
+		pm := &f.wants[i]
+		for _, p := range pm.pages {
+			*p = want{}
+			wantPages.Put(p)
+		}
+		pm.pages = nil
+		pm.forget()
+	}
 }
 
 // waiter is a Bitsets call waiting for the vectors of bit idx for the n

@@ -1,5 +1,7 @@
 package matcher
 
+import "sync"
+
 // Sections are kept in pages of consecutive ones: sessions ask for runs of
 // sections, and a page costs one map entry for all of them.
 const pageSize = 64
@@ -11,6 +13,7 @@ type pageMap[P any] struct {
 	pages     map[uint64]*P
 	last      *P
 	lastIndex uint64
+	pool      *sync.Pool // where new pages come from, if set
 }
 
 // get returns the page of section, creating it if create is set; otherwise it
@@ -28,7 +31,12 @@ func (pm *pageMap[P]) get(section uint64, create bool) *P {
 		if pm.pages == nil {
 			pm.pages = make(map[uint64]*P)
 		}
-		p = new(P)
+		if pm.pool != nil {
+			p, _ = pm.pool.Get().(*P)
+		}
+		if p == nil {
+			p = new(P)
+		}
 		pm.pages[index] = p
 	}
 	pm.last, pm.lastIndex = p, index

@@ -87,7 +87,8 @@ type helperBound interface {
 // groupWanter is a Source told what Scan is about to read: a session's feed,
 // which asks its retrievers for a group's vectors of a whole run at once (and
 // for the first group ahead of the runs), so that they can batch their
-// requests in go-ethereum's order.
+// requests in go-ethereum's order. Its vectors are never modified, so Scan
+// evaluates them in place, without copying them.
 type groupWanter interface {
 	// wantGroup: Scan is about to read group g's vectors of the sections from
 	// section on that alive marks.
@@ -287,7 +288,8 @@ type scanWorker struct {
 	acc      [][]byte
 	run      [][]byte
 	alive    []bool
-	req      [][]byte // the dst handed to Bitsets
+	req      [][]byte    // the dst handed to Bitsets
+	refs     [3][][]byte // over a feed: its vectors themselves, in place of bits
 }
 
 // workers keeps scanWorkers between Scans: their buffers are the only memory a
@@ -311,6 +313,9 @@ func (sc *scan) newWorker() *scanWorker {
 		return v
 	}
 	w := &scanWorker{sc: sc, vecBytes: vb, alive: make([]bool, n), req: make([][]byte, n)}
+	for k := range w.refs {
+		w.refs[k] = make([][]byte, n)
+	}
 	for k := range w.bits {
 		w.bits[k] = vecs()
 	}
@@ -319,6 +324,9 @@ func (sc *scan) newWorker() *scanWorker {
 }
 
 func (w *scanWorker) release() {
+	for _, r := range w.refs {
+		clear(r) // keep no reference to a session's vectors in the pool
+	}
 	w.sc = nil
 	workers.Put(w)
 }
@@ -360,6 +368,9 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 					continue
 				}
 				in[k] = w.bits[k]
+				if w.sc.ahead != nil {
+					in[k] = w.refs[k] // a feed's vectors stay as they are: no copy
+				}
 				if err := w.fetch(ctx, m.bits[grp.bits[c[k]]], section, alive, in[k]); err != nil {
 					return blocks, err
 				}
@@ -420,6 +431,10 @@ func (w *scanWorker) read(ctx context.Context, bit uint, first uint64, dst [][]b
 	defer clear(req) // keep no reference to the Source's memory in the pool
 	if err := scheduler.Read(ctx, w.sc.src, bit, first, req, w.vecBytes); err != nil {
 		return err
+	}
+	if w.sc.ahead != nil {
+		copy(dst, req) // dst is refs: the feed's vectors are never modified
+		return nil
 	}
 	for i, v := range req {
 		if &v[0] != &dst[i][0] {

@@ -102,6 +102,7 @@ func (s *MatcherSession) run() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.feed.releaseLocked()
 	switch {
 	case s.quitting: // the feed fails only once the session has stopped
 	case err != nil: // ctx was cancelled, and its AfterFunc has not run yet
