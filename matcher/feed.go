@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"errors"
+	"math/bits"
 	"slices"
 	"sync"
 )
@@ -203,33 +204,38 @@ func (f *feed) wantedLocked(idx int, section uint64) bool {
 }
 
 // Bitsets gives Scan the vectors of bit for the sections from first on, as
-// they arrive: it sets dst[i] to the delivered vector (which Scan copies), and
-// fails once the session has stopped.
+// they arrive: it sets dst[i] to the delivered vector (which Scan uses as it
+// is), and fails once the session has stopped. It works a page at a time.
 func (f *feed) Bitsets(_ context.Context, bit uint, first uint64, dst [][]byte) error {
 	s := f.s
 	idx := s.m.bitIndex[bit]
+	wants := &f.wants[idx]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f.sections = f.sections[:0]
-	for i := range dst {
-		f.sections = append(f.sections, first+uint64(i))
-	}
-	f.askLocked(idx, f.sections) // Scan said so (wantGroup): usually nothing to ask
-	wants := &f.wants[idx]
 	missing := 0
-	for _, section := range f.sections {
-		if w := wants.get(section, true); w.have&sectionMask(section) == 0 {
-			missing++
+	for off := 0; off < len(dst); {
+		section := first + uint64(off)
+		n := min(len(dst)-off, pageSize-int(section%pageSize))
+		w, mask := wants.get(section, true), pageRange(section, n)
+		if w.asked&mask != mask { // Scan said so (wantGroup): usually nothing to ask
+			f.sections = f.sections[:0]
+			for i := range uint64(n) {
+				f.sections = append(f.sections, section+i)
+			}
+			f.askLocked(idx, f.sections)
 		}
+		missing += bits.OnesCount64(mask &^ w.have)
+		off += n
 	}
 	if missing > 0 {
 		if err := f.waitLocked(&waiter{idx: idx, first: first, n: uint64(len(dst)), missing: missing}); err != nil {
 			return err
 		}
 	}
-	for i := range dst {
-		section := first + uint64(i)
-		dst[i] = wants.get(section, false).data[section%pageSize]
+	for off := 0; off < len(dst); {
+		section := first + uint64(off)
+		lo := int(section % pageSize)
+		off += copy(dst[off:], wants.get(section, false).data[lo:])
 	}
 	return nil
 }

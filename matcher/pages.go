@@ -48,3 +48,12 @@ func (pm *pageMap[P]) forget() { pm.last = nil }
 
 // sectionMask is section's bit in the masks of its page.
 func sectionMask(section uint64) uint64 { return 1 << (section % pageSize) }
+
+// pageRange is the mask of the n sections from section on, which must lie in
+// one page.
+func pageRange(section uint64, n int) uint64 {
+	if n == pageSize {
+		return ^uint64(0)
+	}
+	return (1<<n - 1) << (section % pageSize)
+}
