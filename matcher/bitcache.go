@@ -11,45 +11,22 @@ import "sync"
 // waiters left, reset cannot leave anyone blocked.
 type bitCache struct {
 	mu    sync.Mutex
-	pages map[uint64]*page // by section / pageSize
-	last  *page            // the page used last: requests come in runs of sections
+	pages pageMap[page]
 }
 
-// Sections are kept in pages of consecutive ones: matchers ask for runs of
-// sections, and a page costs one map entry for all of them.
-const pageSize = 64
-
-// page holds sections index*pageSize ... : bit i of requested and delivered
-// is section index*pageSize+i.
+// page holds the vectors of a page of sections: bit i of requested and
+// delivered is the page's section i.
 type page struct {
-	index     uint64
 	requested uint64
 	delivered uint64
 	data      [pageSize][]byte
 }
 
-func newBitCache() *bitCache {
-	return &bitCache{pages: make(map[uint64]*page)}
-}
+func newBitCache() *bitCache { return &bitCache{} }
 
 // page returns the page of section, creating it if create is set; otherwise it
 // may return nil. Call with s.mu held.
-func (s *bitCache) page(section uint64, create bool) *page {
-	index := section / pageSize
-	p := s.last
-	if p == nil || p.index != index {
-		p = s.pages[index]
-		if p == nil {
-			if !create {
-				return nil
-			}
-			p = &page{index: index}
-			s.pages[index] = p
-		}
-		s.last = p
-	}
-	return p
-}
+func (s *bitCache) page(section uint64, create bool) *page { return s.pages.get(section, create) }
 
 // requestAll marks every section of sections requested and sets cached[i] to
 // the delivered vector of sections[i], or to nil when that vector is still to
@@ -58,7 +35,7 @@ func (s *bitCache) requestAll(sections []uint64, cached [][]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, section := range sections {
-		p, mask := s.page(section, true), uint64(1)<<(section%pageSize)
+		p, mask := s.page(section, true), sectionMask(section)
 		p.requested |= mask
 		cached[i] = nil
 		if p.delivered&mask != 0 {
@@ -77,7 +54,7 @@ func (s *bitCache) deliver(sections []uint64, data [][]byte) int {
 	defer s.mu.Unlock()
 	n := 0
 	for i, section := range sections[:min(len(sections), len(data))] {
-		p, mask := s.page(section, false), uint64(1)<<(section%pageSize)
+		p, mask := s.page(section, false), sectionMask(section)
 		if p == nil || p.requested&mask == 0 || p.delivered&mask != 0 {
 			continue
 		}
@@ -94,11 +71,11 @@ func (s *bitCache) deliver(sections []uint64, data [][]byte) int {
 func (s *bitCache) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for index, p := range s.pages {
+	for index, p := range s.pages.pages {
 		if p.delivered == 0 {
-			delete(s.pages, index)
+			delete(s.pages.pages, index)
 		}
 		p.requested = p.delivered
 	}
-	s.last = nil
+	s.pages.forget()
 }

@@ -240,6 +240,12 @@ func TestMaxSectionSize(t *testing.T) {
 // test after timeout.
 func handSession(t *testing.T, m *Matcher, begin, end uint64, reply func(s *MatcherSession, bit uint, sections []uint64)) ([]uint64, error) {
 	t.Helper()
+	return handSessionBatch(t, m, begin, end, 8, reply)
+}
+
+// handSessionBatch is handSession taking up to batch sections at a time.
+func handSessionBatch(t *testing.T, m *Matcher, begin, end uint64, batch int, reply func(s *MatcherSession, bit uint, sections []uint64)) ([]uint64, error) {
+	t.Helper()
 	results := make(chan uint64, 64)
 	session, err := m.Start(context.Background(), begin, end, results)
 	if err != nil {
@@ -260,7 +266,7 @@ func handSession(t *testing.T, m *Matcher, begin, end uint64, reply func(s *Matc
 		if !ok {
 			break
 		}
-		reply(session, bit, session.AllocateSections(bit, 8))
+		reply(session, bit, session.AllocateSections(bit, batch))
 	}
 	got := <-done
 	session.Close()

@@ -2,10 +2,10 @@ package matcher
 
 import "github.com/bloomsimd/bloomsimd/bitops"
 
-// The evaluation core, shared by Scan and the sessions: a section's result is
-// the AND over the groups of the OR over each group's clauses of the AND of the
-// clause's three vectors. orClause and andGroup are its two steps, evalGroup the
-// whole of one group, appendMatches the blocks of a result within a range.
+// The evaluation core of Scan (which the sessions run too): a section's result
+// is the AND over the groups of the OR over each group's clauses of the AND of
+// the clause's three vectors. orClause and andGroup are its two steps,
+// appendMatches the blocks of a result within a range.
 
 // orClause ORs the AND of a clause's three vectors into acc, or (for the first
 // clause, i == 0) stores it there.
@@ -33,17 +33,6 @@ func andGroup(g int, run, tmp []byte) bool {
 		return bitops.TestBytes(run)
 	}
 	return bitops.AndInto(run, tmp)
-}
-
-// evalGroup evaluates group g of a section from its vectors in (indexed like
-// the group's bits) into run, with tmp as scratch of run's length, and reports
-// whether any bit of run is left set.
-func (m *Matcher) evalGroup(g int, in [][]byte, run, tmp []byte) bool {
-	acc := groupAcc(g, run, tmp)
-	for i, c := range m.groups[g].clauses {
-		orClause(i, acc, in[c[0]], in[c[1]], in[c[2]])
-	}
-	return andGroup(g, run, tmp)
 }
 
 // sectionBlocks returns the first and last block of section, clipped to
@@ -79,65 +68,4 @@ func clip(blocks []uint64, first, last uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// drain evaluates the sections of the session whose vectors are all in, on the
-// calling goroutine, in batches, until none is left.
-func (s *MatcherSession) drain() {
-	var batch [16]*slot
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for !s.quitting && s.win.readyHead < len(s.win.readyq) {
-		n := s.win.popReady(batch[:])
-		s.win.busy++
-		s.mu.Unlock()
-		var alive [len(batch)]bool
-		for i, sl := range batch[:n] {
-			alive[i] = s.m.evalGroup(sl.group, sl.in[:len(s.m.groups[sl.group].bits)], sl.run, sl.tmp)
-		}
-		s.mu.Lock()
-		s.win.busy--
-		if s.quitting {
-			if s.win.busy == 0 {
-				s.cond.Broadcast()
-			}
-			return
-		}
-		s.evaluatedLocked(batch[:n], alive[:n])
-	}
-}
-
-// evaluatedLocked moves the sections of batch on after their evaluation: done
-// without a match, done with one, or on to their next group.
-func (s *MatcherSession) evaluatedLocked(batch []*slot, alive []bool) {
-	atHead := false
-	var next [16]*slot // going on to their next group
-	k := 0
-	for i, sl := range batch {
-		switch {
-		case !alive[i]:
-			sl.state = slotNoMatch
-		case sl.group+1 == len(s.m.groups):
-			sl.state = slotMatch
-		default:
-			next[k] = sl
-			k++
-		}
-		atHead = atHead || sl.section-s.win.first == s.win.head
-	}
-	// Usually all go on to the same group: one bitCache call per bit.
-	for k > 0 {
-		g, same := next[0].group+1, 0
-		for i := range k {
-			if next[i].group+1 == g {
-				next[i], next[same] = next[same], next[i]
-				same++
-			}
-		}
-		s.enterGroupLocked(next[:same], g)
-		k = copy(next[:], next[same:k])
-	}
-	if atHead {
-		s.advanceLocked()
-	}
 }

@@ -106,9 +106,10 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 		}
 	}
 	sch := s.m.caches[idx]
+	vecBytes := s.feed.vecBytes
 	whole := changing == nil && len(bitsets) >= len(sections) // the common case: cache all at once
 	for i := range sections {
-		if i >= len(bitsets) || len(bitsets[i]) != s.win.vecBytes {
+		if i >= len(bitsets) || len(bitsets[i]) != vecBytes {
 			whole = false
 			break
 		}
@@ -121,34 +122,26 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 		if i < len(bitsets) {
 			data = bitsets[i]
 		}
-		sl, p := s.wantLocked(idx, section)
 		switch {
 		case len(data) == 0:
-			if sl != nil && !s.quitting {
+			if !s.quitting && s.feed.wantedLocked(idx, section) {
 				s.enqueueLocked(idx, section)
 			}
 			continue
-		case len(data) != s.win.vecBytes:
+		case len(data) != vecBytes:
 			if bad == nil && !s.endedLocked() {
 				bad = fmt.Errorf("%w: delivered vector of bit %d, section %d has %d bytes, want %d",
-					ErrVectorLength, bit, section, len(data), s.win.vecBytes)
+					ErrVectorLength, bit, section, len(data), vecBytes)
 			}
 			continue
 		}
 		if !whole && (i >= len(changing) || !changing[i]) {
 			sch.deliver(sections[i:i+1], bitsets[i:i+1])
 		}
-		if sl != nil {
-			sl.in[p] = data
-			if sl.need--; sl.need == 0 {
-				s.win.pushReady(sl)
-			}
-		}
+		s.feed.arriveLocked(idx, section, data)
 	}
 	s.mu.Unlock()
 	if bad != nil {
 		s.fail(bad, false)
-		return
 	}
-	s.drain()
 }

@@ -13,7 +13,13 @@ import (
 
 // scanRunBytes bounds the bytes of one run's vectors of one bit, so that a
 // worker's five sets of buffers (40 KiB) stay close to its core's L1 cache.
-const scanRunBytes = 8 << 10
+// Over a session's feed, whose vectors come from retrievers, runs are longer
+// (feedRunBytes): a run's later groups are asked for as one batch, and
+// retrievals cost far more than cache misses.
+const (
+	scanRunBytes = 8 << 10
+	feedRunBytes = 32 << 10
+)
 
 // Scan matches blocks begin..end (inclusive) against vectors read from src and
 // calls emit with each match in ascending order, on the calling goroutine. It
@@ -54,9 +60,10 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	count := end/m.sectionSize - first + 1
 	vecBytes := int(m.sectionSize / 8)
 	procs := uint64(runtime.GOMAXPROCS(0))
-	runLen := min(uint64(maxRunLen(vecBytes)), (count+procs-1)/procs)
+	ahead, _ := src.(groupWanter)
+	runLen := min(uint64(maxRunLen(vecBytes, ahead != nil)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
-	sc := &scan{m: m, src: src, begin: begin, end: end, first: first, count: count, runLen: runLen}
+	sc := &scan{m: m, src: src, ahead: ahead, begin: begin, end: end, first: first, count: count, runLen: runLen}
 	helpers := int(min(procs, runs) - 1)
 	if bound, ok := src.(helperBound); ok && helpers > 0 {
 		helpers = bound.AcquireHelpers(helpers)
@@ -77,10 +84,22 @@ type helperBound interface {
 	ReleaseHelpers(n int)
 }
 
+// groupWanter is a Source told what Scan is about to read: a session's feed,
+// which asks its retrievers for a group's vectors of a whole run at once (and
+// for the first group ahead of the runs), so that they can batch their
+// requests in go-ethereum's order. Its vectors are never modified, so Scan
+// evaluates them in place, without copying them.
+type groupWanter interface {
+	// wantGroup: Scan is about to read group g's vectors of the sections from
+	// section on that alive marks.
+	wantGroup(g int, section uint64, alive []bool)
+}
+
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
 type scan struct {
 	m          *Matcher
 	src        Source
+	ahead      groupWanter // src, if it wants to know
 	begin, end uint64
 	first      uint64
 	count      uint64
@@ -269,21 +288,22 @@ type scanWorker struct {
 	acc      [][]byte
 	run      [][]byte
 	alive    []bool
-	req      [][]byte // the dst handed to Bitsets
+	req      [][]byte    // the dst handed to Bitsets
+	refs     [3][][]byte // over a feed: its vectors themselves, in place of bits
 }
 
 // workers keeps scanWorkers between Scans: their buffers are the only memory a
 // Scan needs.
 var workers sync.Pool
 
-// newWorker returns a worker with buffers for runs of up to maxRunLen sections.
+// newWorker returns a worker with buffers for runs of up to runLen sections.
 func (sc *scan) newWorker() *scanWorker {
 	vb := int(sc.m.sectionSize / 8)
-	if w, ok := workers.Get().(*scanWorker); ok && w.vecBytes == vb {
+	if w, ok := workers.Get().(*scanWorker); ok && w.vecBytes == vb && uint64(len(w.alive)) >= sc.runLen {
 		w.sc = sc
 		return w
 	}
-	n := maxRunLen(vb)
+	n := maxRunLen(vb, sc.ahead != nil)
 	slab := make([]byte, 5*n*vb)
 	vecs := func() [][]byte {
 		v := make([][]byte, n)
@@ -293,6 +313,9 @@ func (sc *scan) newWorker() *scanWorker {
 		return v
 	}
 	w := &scanWorker{sc: sc, vecBytes: vb, alive: make([]bool, n), req: make([][]byte, n)}
+	for k := range w.refs {
+		w.refs[k] = make([][]byte, n)
+	}
 	for k := range w.bits {
 		w.bits[k] = vecs()
 	}
@@ -301,12 +324,21 @@ func (sc *scan) newWorker() *scanWorker {
 }
 
 func (w *scanWorker) release() {
+	for _, r := range w.refs {
+		clear(r) // keep no reference to a session's vectors in the pool
+	}
 	w.sc = nil
 	workers.Put(w)
 }
 
-// maxRunLen is the longest run for vectors of vb bytes.
-func maxRunLen(vb int) int { return max(1, scanRunBytes/vb) }
+// maxRunLen is the longest run for vectors of vb bytes, over a session's feed
+// if feed is set.
+func maxRunLen(vb int, feed bool) int {
+	if feed {
+		return max(1, feedRunBytes/vb)
+	}
+	return max(1, scanRunBytes/vb)
+}
 
 // scan evaluates the n sections from section and appends their matching blocks
 // within the scan's range to blocks.
@@ -319,6 +351,9 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 	for g := range m.groups {
 		if err := ctx.Err(); err != nil {
 			return blocks, err
+		}
+		if w.sc.ahead != nil {
+			w.sc.ahead.wantGroup(g, section, alive)
 		}
 		grp := &m.groups[g]
 		for ci, c := range grp.clauses {
@@ -333,6 +368,9 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 					continue
 				}
 				in[k] = w.bits[k]
+				if w.sc.ahead != nil {
+					in[k] = w.refs[k] // a feed's vectors stay as they are: no copy
+				}
 				if err := w.fetch(ctx, m.bits[grp.bits[c[k]]], section, alive, in[k]); err != nil {
 					return blocks, err
 				}
@@ -393,6 +431,10 @@ func (w *scanWorker) read(ctx context.Context, bit uint, first uint64, dst [][]b
 	defer clear(req) // keep no reference to the Source's memory in the pool
 	if err := scheduler.Read(ctx, w.sc.src, bit, first, req, w.vecBytes); err != nil {
 		return err
+	}
+	if w.sc.ahead != nil {
+		copy(dst, req) // dst is refs: the feed's vectors are never modified
+		return nil
 	}
 	for i, v := range req {
 		if &v[0] != &dst[i][0] {

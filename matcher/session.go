@@ -7,11 +7,9 @@ import (
 )
 
 // A session's code, by concern:
-//   - session.go: the session's state and lifecycle (Start, Error, Close).
-//   - window.go: the sections in flight and their slots.
-//   - evaluate.go: evaluating the sections whose vectors are in (and the
-//     evaluation core Scan shares).
-//   - emit.go: sending the matches in order.
+//   - session.go: the session's state and lifecycle (Start, Error, Close) and
+//     its runner, which is Scan over the session's feed.
+//   - feed.go: the feed, the Source that the session's retrievals fill.
 //   - queue.go, retrieve.go: the retrieval queue and the exported retrieval
 //     steps (AllocateRetrieval, PendingSections, AllocateSections,
 //     DeliverSections).
@@ -25,21 +23,19 @@ type MatcherSession struct {
 	results    chan uint64
 	begin, end uint64
 
-	quit        chan struct{} // closed when the session stops early
-	wake        chan struct{} // (buffered) the emitter has work
-	emitterDone chan struct{}
-	closeOnce   sync.Once
-	stopCtx     func() bool
+	quit       chan struct{} // closed when the session stops early
+	runnerDone chan struct{}
+	closeOnce  sync.Once
+	stopCtx    func() bool
 
 	mu       sync.Mutex
-	cond     sync.Cond // on mu: a bit to hand out, allocs or busy reaching zero
+	cond     sync.Cond // on mu: a bit to hand out, allocs reaching zero, the end
 	quitting bool      // quit is closed
 	finished bool      // every section done and sent
 	err      error
 
-	win     window         // the sections in flight (window.go)
-	queue   retrievalQueue // what retrievers are to fetch (queue.go)
-	emitBuf []uint64       // the emitter's scratch (emit.go)
+	feed  feed           // the vectors asked for and delivered (feed.go)
+	queue retrievalQueue // what retrievers are to fetch (queue.go)
 }
 
 // Start begins matching blocks begin..end (inclusive). Matches are sent to
@@ -67,30 +63,70 @@ func (m *Matcher) Start(ctx context.Context, begin, end uint64, results chan uin
 		return nil, errors.New("matcher: nil results channel")
 	}
 	s := &MatcherSession{
-		m:           m,
-		ctx:         ctx,
-		results:     results,
-		begin:       begin,
-		end:         end,
-		quit:        make(chan struct{}),
-		wake:        make(chan struct{}, 1),
-		emitterDone: make(chan struct{}),
-		win:         newWindow(m, begin, end),
-		queue:       newRetrievalQueue(len(m.bits)),
+		m:          m,
+		ctx:        ctx,
+		results:    results,
+		begin:      begin,
+		end:        end,
+		quit:       make(chan struct{}),
+		runnerDone: make(chan struct{}),
+		queue:      newRetrievalQueue(len(m.bits)),
 	}
 	s.cond.L = &s.mu
+	s.feed.init(s)
 	for _, sch := range m.caches {
 		sch.reset()
 	}
-	go s.emitter()
 	s.mu.Lock()
-	s.advanceLocked()
+	s.feed.prefetchLocked(0)
 	s.mu.Unlock()
-	s.drain()
+	go s.run()
 	if ctx != nil {
 		s.stopCtx = context.AfterFunc(ctx, func() { s.fail(ctx.Err(), true) })
 	}
 	return s, nil
+}
+
+// run is the session's evaluation: Scan over the feed, sending the matches to
+// results, which it closes at the end.
+func (s *MatcherSession) run() {
+	defer close(s.runnerDone)
+	defer close(s.results)
+	var err error
+	if s.begin <= s.end {
+		ctx := s.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		err = s.m.Scan(ctx, s.begin, s.end, &s.feed, s.send)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.feed.releaseLocked()
+	switch {
+	case s.quitting: // the feed fails only once the session has stopped
+	case err != nil: // ctx was cancelled, and its AfterFunc has not run yet
+		s.err = err
+		s.quitLocked()
+	default:
+		s.finished = true
+		s.cond.Broadcast()
+	}
+}
+
+// send sends block to results, and reports false if the session stopped first.
+func (s *MatcherSession) send(block uint64) bool {
+	select {
+	case s.results <- block: // the common case, without a two-way select
+		return true
+	default:
+	}
+	select {
+	case s.results <- block:
+		return true
+	case <-s.quit:
+		return false
+	}
 }
 
 // Error returns the error that ended the session early: a retrieval's Error, a
@@ -102,7 +138,7 @@ func (s *MatcherSession) Error() error {
 	return s.err
 }
 
-// Close stops the session and returns once its goroutine has exited and every
+// Close stops the session and returns once its goroutines have exited and every
 // retrieval handed out has been answered. It may be called more than once.
 func (s *MatcherSession) Close() {
 	s.closeOnce.Do(func() {
@@ -111,16 +147,11 @@ func (s *MatcherSession) Close() {
 		}
 		s.mu.Lock()
 		s.quitLocked()
-		for s.queue.allocs > 0 || s.win.busy > 0 {
+		for s.queue.allocs > 0 {
 			s.cond.Wait()
 		}
 		s.mu.Unlock()
-		<-s.emitterDone
-		// Nothing evaluates or emits now: the slots' buffers can serve other
-		// sessions (late deliveries find no slot and only fill the cache).
-		s.mu.Lock()
-		s.win.releaseSlots()
-		s.mu.Unlock()
+		<-s.runnerDone
 	})
 }
 
@@ -143,6 +174,7 @@ func (s *MatcherSession) quitLocked() {
 		s.quitting = true
 		close(s.quit)
 		s.cond.Broadcast()
+		s.feed.stopLocked()
 	}
 }
 
