@@ -2,7 +2,6 @@ package matcher
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/bloomsimd/bloomsimd/scheduler"
 )
@@ -39,11 +38,3 @@ var errRunning = errors.New("matcher already running")
 
 // checkSectionSize reports a section size the matcher cannot work with.
 func checkSectionSize(size uint64) error { return scheduler.CheckSectionSize(size) }
-
-// sectionsText names the n sections from first, for error messages.
-func sectionsText(first uint64, n int) string {
-	if n == 1 {
-		return fmt.Sprintf("section %d", first)
-	}
-	return fmt.Sprintf("sections %d..%d", first, first+uint64(n)-1)
-}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/bloomsimd/bloomsimd/internal/section"
 )
 
 // NewPositionMatcher compiles filters for an index of positions other than the
@@ -87,7 +89,7 @@ func ScanCovered(ctx context.Context, begin, end uint64, precise *Matcher, preci
 	for first := begin / size; ; {
 		n := min(last-first+1, coverageBatch)
 		if err := cover.Covered(ctx, first, covered[:n]); err != nil {
-			return fmt.Errorf("matcher: coverage of %s: %w", sectionsText(first, int(n)), err)
+			return fmt.Errorf("matcher: coverage of %s: %w", section.Text(first, int(n)), err)
 		}
 		for i := uint64(0); i < n; {
 			j := i + 1

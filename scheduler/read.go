@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/bloomsimd/bloomsimd/internal/section"
 )
 
 var (
@@ -26,11 +28,11 @@ var (
 func Read(ctx context.Context, src Source, bit uint, first uint64, dst [][]byte, vectorBytes int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = panicError(p, fmt.Sprintf("reading bit %d, %s", bit, sectionsText(first, len(dst))))
+			err = panicError(p, fmt.Sprintf("reading bit %d, %s", bit, section.Text(first, len(dst))))
 		}
 	}()
 	if err := src.Bitsets(ctx, bit, first, dst); err != nil {
-		return fmt.Errorf("scheduler: Source reading bit %d, %s: %w", bit, sectionsText(first, len(dst)), err)
+		return fmt.Errorf("scheduler: Source reading bit %d, %s: %w", bit, section.Text(first, len(dst)), err)
 	}
 	for i, v := range dst {
 		if len(v) != vectorBytes {
@@ -57,12 +59,4 @@ func panicError(p any, what string) error {
 		return fmt.Errorf("%w %s: %w", ErrSourcePanic, what, e)
 	}
 	return fmt.Errorf("%w %s: %v", ErrSourcePanic, what, p)
-}
-
-// sectionsText names the n sections from first, for error messages.
-func sectionsText(first uint64, n int) string {
-	if n == 1 {
-		return fmt.Sprintf("section %d", first)
-	}
-	return fmt.Sprintf("sections %d..%d", first, first+uint64(n)-1)
 }

@@ -41,8 +41,8 @@ var layers = []layer{
 	{"rotate", "^BenchmarkSection(AddBloom)?$", "200ms", ""},
 	{"index", "^BenchmarkIndex$", "200ms", ""},
 	{"matcher", "^BenchmarkMatcher$", "300ms", "1,2"}, // Scan on one core and on two
-	{"e2e", "^BenchmarkEndToEnd$", "100ms", ""}, // 100ms keeps make bench under 10 minutes on 2 cores
-	{"write", "^BenchmarkIndexWrite$", "200ms", ""}, // a section's index into Pebble
+	{"e2e", "^BenchmarkEndToEnd$", "100ms", ""},       // 100ms keeps make bench under 10 minutes on 2 cores
+	{"write", "^BenchmarkIndexWrite$", "200ms", ""},   // a section's index into Pebble
 	// Concurrent clients on one node: a fixed number of queries per row, so that
 	// every path answers the same draw of the mix.
 	{"load", "^BenchmarkLoad$", "300x", ""},

@@ -276,18 +276,22 @@ func buildBenchChain(b *testing.B, db ethdb.Database, spec benchChain, sections,
 		spec.name, head+1, 100*float64(setBits)/float64((head+1)*types.BloomBitLength), checked)
 }
 
+// benchFilters are the node benchmarks' filters: a rare address and topic,
+// and a busy address.
+var benchFilters = []struct {
+	name   string
+	addrs  []common.Address
+	topics [][]common.Hash
+}{
+	{"sparse", []common.Address{addrSparse}, [][]common.Hash{{topicSparse}}},
+	{"busy", []common.Address{addrBusy}, nil},
+}
+
 // BenchmarkBloomSIMDGetLogs: full eth_getLogs, go-ethereum as shipped against
 // the drop-in path and the Scan path, per chain, filter and range.
 func BenchmarkBloomSIMDGetLogs(b *testing.B) {
 	sections := benchSections()
-	filters := []struct {
-		name   string
-		addrs  []common.Address
-		topics [][]common.Hash
-	}{
-		{"sparse", []common.Address{addrSparse}, [][]common.Hash{{topicSparse}}},
-		{"busy", []common.Address{addrBusy}, nil},
-	}
+	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
 			db, head := openBenchChain(b, spec, sections)

@@ -39,14 +39,7 @@ import (
 // against our node with the live head index serving the tail.
 func BenchmarkBloomSIMDGetLogsLive(b *testing.B) {
 	sections := benchSections()
-	filters := []struct {
-		name   string
-		addrs  []common.Address
-		topics [][]common.Hash
-	}{
-		{"sparse", []common.Address{addrSparse}, [][]common.Hash{{topicSparse}}},
-		{"busy", []common.Address{addrBusy}, nil},
-	}
+	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
 			db, head := openBenchChain(b, spec, sections)

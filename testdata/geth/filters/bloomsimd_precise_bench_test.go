@@ -52,14 +52,7 @@ func openPreciseIndex(b *testing.B, db ethdb.Database, sections uint64) *index.P
 
 func BenchmarkBloomSIMDPreciseGetLogs(b *testing.B) {
 	sections := benchSections()
-	filters := []struct {
-		name   string
-		addrs  []common.Address
-		topics [][]common.Hash
-	}{
-		{"sparse", []common.Address{addrSparse}, [][]common.Hash{{topicSparse}}},
-		{"busy", []common.Address{addrBusy}, nil},
-	}
+	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
 			db, head := openBenchChain(b, spec, sections)
