@@ -34,6 +34,7 @@ const ethFile = generatedHeader + `
 package eth
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/bloomsimd/bloomsimd/index"
@@ -57,9 +58,8 @@ type bloomSIMD struct {
 	sub         event.Subscription
 	done        chan struct{} // closed when the feeder has returned
 
-	diskMu   sync.Mutex
-	seen     uint64   // the indexer's section count at the last look
-	seenHead [32]byte // and the head of its last section then
+	diskMu sync.Mutex
+	heads  [][32]byte // heads[s]: the indexer's head of section s at the last look
 }
 
 // newBloomSIMD builds the node's index over db and starts feeding its live
@@ -116,20 +116,35 @@ func (b *bloomSIMD) status() (uint64, uint64) {
 // rewriting stored sections, which go-ethereum's ChainIndexer does after a
 // reorg deeper than its confirmations (it lowers its count to the first
 // rewritten section, then writes them again under their new heads), and drops
-// those sections' vectors from the scheduler's cache.
+// those sections' vectors from the scheduler's cache before any read of them.
+// Between two looks the count may have dropped and grown back, past where it
+// was or short of it, so the count alone does not say what was rewritten: the
+// heads do. A section's head fixes every section before it (the indexer
+// indexes a section only on top of the head of the one before), so the first
+// rewritten section is the first whose head differs from the one last seen.
 func (b *bloomSIMD) onDisk() uint64 {
 	n, _, head := b.indexer.Sections()
 	b.diskMu.Lock()
 	defer b.diskMu.Unlock()
-	switch {
-	case n < b.seen:
-		b.sched.Invalidate(n)
-	case b.seen > 0 && n == b.seen && head != b.seenHead:
-		b.sched.Invalidate(0) // rewritten and grown back between two looks: from where is unknown
-	case b.seen > 0 && n > b.seen && b.indexer.SectionHead(b.seen-1) != b.seenHead:
-		b.sched.Invalidate(0)
+	seen := uint64(len(b.heads))
+	if n == seen && (n == 0 || head == b.heads[n-1]) {
+		return n // nothing rewritten, nothing new
 	}
-	b.seen, b.seenHead = n, head
+	same := func(s uint64) bool { return b.indexer.SectionHead(s) == b.heads[s] }
+	keep := min(n, seen)
+	if keep > 0 && !same(keep-1) {
+		keep = uint64(sort.Search(int(keep), func(s int) bool { return !same(uint64(s)) }))
+		for keep > 0 && !same(keep-1) {
+			keep-- // the heads changed again during the search: back to one that did not
+		}
+	}
+	// From keep on, drop what is cached: the rewritten sections, and any
+	// section past the count seen that a query from before a drop cached.
+	b.sched.Invalidate(keep)
+	b.heads = b.heads[:keep]
+	for s := keep; s < n; s++ {
+		b.heads = append(b.heads, b.indexer.SectionHead(s))
+	}
 	return n
 }
 
