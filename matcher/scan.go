@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/bloomsimd/bloomsimd/bitops"
 	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
@@ -126,8 +128,11 @@ type runResult struct {
 var resultSets sync.Pool
 
 func getResults(n int) []runResult {
-	if p, ok := resultSets.Get().(*[]runResult); ok && len(*p) == n {
-		return *p
+	// A set of any size will do: the helpers a Scan gets from a shared
+	// scheduler vary from query to query, and a set dropped for its size
+	// takes its blocks' buffers with it.
+	if p, ok := resultSets.Get().(*[]runResult); ok && cap(*p) >= n {
+		return (*p)[:n]
 	}
 	results := make([]runResult, n)
 	for i := range results {
@@ -392,6 +397,15 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 			return blocks, nil
 		}
 	}
+	// Grow blocks once for the run's matches rather than by doubling: a busy
+	// filter matches thousands of blocks per run.
+	need := 0
+	for i, ok := range alive {
+		if ok {
+			need += bitops.Popcount(w.run[i])
+		}
+	}
+	blocks = slices.Grow(blocks, need)
 	for i, ok := range alive {
 		if ok {
 			blocks = m.appendMatches(blocks, w.run[i], section+uint64(i), w.sc.begin, w.sc.end)
