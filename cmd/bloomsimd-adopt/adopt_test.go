@@ -199,7 +199,7 @@ func TestAdoptPrecise(t *testing.T) {
 			`"example.com/fork/core/rawdb"`, `"example.com/fork/rlp"`, `"example.com/fork/common"`,
 			"func (b *EthAPIBackend) PreciseSource() bloombits.PreciseSource"},
 		"eth/filters/bloomsimd_precise.go": {generatedHeader, "func (f *Filter) bloomSIMDPreciseLogs(", `"example.com/fork/rpc"`},
-		"eth/filters/filter.go": {"if err = f.bloomSIMDPreciseLogs(ctx, end, sections, logChan); err != nil {\n\t\t\terrChan <- err\n\t\t\treturn\n\t\t}\n\t\tif indexed := sections * size;"},
+		"eth/filters/filter.go":            {"if err = f.bloomSIMDPreciseLogs(ctx, end, sections, logChan); err != nil {\n\t\t\terrChan <- err\n\t\t\treturn\n\t\t}\n\t\tif indexed := sections * size;"},
 	}
 	for rel, subs := range want {
 		got := readFile(t, dir, rel)
