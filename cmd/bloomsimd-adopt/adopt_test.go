@@ -52,6 +52,26 @@ func readFile(t *testing.T, dir, rel string) string {
 	return string(b)
 }
 
+// checkFiles checks that each file of want contains its strings and parses,
+// and that diff (the -diff output of the run) shows it.
+func checkFiles(t *testing.T, dir, diff string, want map[string][]string) {
+	t.Helper()
+	for rel, subs := range want {
+		got := readFile(t, dir, rel)
+		for _, s := range subs {
+			if !strings.Contains(got, s) {
+				t.Errorf("%s lacks %q:\n%s", rel, s, got)
+			}
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), rel, got, 0); err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+		if !strings.Contains(diff, "+++ b/"+rel+"\n") {
+			t.Errorf("-diff does not show %s", rel)
+		}
+	}
+}
+
 // TestAdopt: one run places every change, each file parses, and a second run
 // changes nothing.
 func TestAdopt(t *testing.T) {
@@ -77,20 +97,7 @@ func TestAdopt(t *testing.T) {
 			"if bloom.TestPtr((*[types.BloomByteLength]byte)(&header.Bloom)) {\n\t\t\tfound, err = f.checkMatches(ctx, header)"},
 		"p2p/transport.go": {`bitutil "github.com/bloomsimd/bloomsimd/bitops"`},
 	}
-	for rel, subs := range want {
-		got := readFile(t, dir, rel)
-		for _, s := range subs {
-			if !strings.Contains(got, s) {
-				t.Errorf("%s lacks %q:\n%s", rel, s, got)
-			}
-		}
-		if _, err := parser.ParseFile(token.NewFileSet(), rel, got, 0); err != nil {
-			t.Errorf("%s: %v", rel, err)
-		}
-		if !strings.Contains(out, "+++ b/"+rel+"\n") {
-			t.Errorf("-diff does not show %s", rel)
-		}
-	}
+	checkFiles(t, dir, out, want)
 	// The replaced body was the only user of rawdb and bitutil in bloombits.go.
 	if got := readFile(t, dir, "eth/bloombits.go"); strings.Contains(got, "rawdb") || strings.Contains(got, "bitutil") {
 		t.Errorf("eth/bloombits.go keeps unused imports:\n%s", got)
@@ -201,17 +208,7 @@ func TestAdoptPrecise(t *testing.T) {
 		"eth/filters/bloomsimd_precise.go": {generatedHeader, "func (f *Filter) bloomSIMDPreciseLogs(", `"example.com/fork/rpc"`},
 		"eth/filters/filter.go":            {"if err = f.bloomSIMDPreciseLogs(ctx, end, sections, logChan); err != nil {\n\t\t\terrChan <- err\n\t\t\treturn\n\t\t}\n\t\tif indexed := sections * size;"},
 	}
-	for rel, subs := range want {
-		got := readFile(t, dir, rel)
-		for _, s := range subs {
-			if !strings.Contains(got, s) {
-				t.Errorf("%s lacks %q:\n%s", rel, s, got)
-			}
-		}
-		if _, err := parser.ParseFile(token.NewFileSet(), rel, got, 0); err != nil {
-			t.Errorf("%s: %v", rel, err)
-		}
-	}
+	checkFiles(t, dir, out.String(), want)
 	out.Reset()
 	if code := run(dir, options{diff: true, precise: true}, &out, &errb); code != 0 || out.Len() != 0 {
 		t.Fatalf("second run: exit %d, diff:\n%s%s", code, out.String(), errb.String())

@@ -21,8 +21,8 @@ import (
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/eth"
 	"github.com/ethereum/go-ethereum/ethdb"
-	"github.com/ethereum/go-ethereum/rlp"
 )
 
 // preciseIndex is the precise index as the adopted node keeps it
@@ -85,39 +85,8 @@ func (p *preciseIndex) view() (*index.PreciseView, error) {
 	return index.NewPreciseView(p.reader, live)
 }
 
-// storedLog and storedReceipt decode stored receipts keeping the log values,
-// as the node's generated eth/bloomsimd_precise.go does.
-type storedLog struct {
-	Address common.Address
-	Topics  []common.Hash
-	Data    rlp.RawValue
-}
-
-type storedReceipt struct {
-	PostStateOrStatus rlp.RawValue
-	CumulativeGasUsed rlp.RawValue
-	Logs              []storedLog
-}
-
-func appendStoredValues(dst [][]byte, db ethdb.Reader, hash common.Hash, number uint64, receiptHash common.Hash) ([][]byte, error) {
-	raw := rawdb.ReadReceiptsRLP(db, hash, number)
-	if len(raw) == 0 {
-		if receiptHash == types.EmptyReceiptsHash {
-			return dst, nil
-		}
-		return dst, fmt.Errorf("block %d: %w", number, index.ErrNoReceipts)
-	}
-	var receipts []storedReceipt
-	if err := rlp.DecodeBytes(raw, &receipts); err != nil {
-		return dst, err
-	}
-	for _, r := range receipts {
-		for _, l := range r.Logs {
-			dst = index.AppendLogValues(dst, l.Address, l.Topics)
-		}
-	}
-	return dst, nil
-}
+// appendStoredValues is the node's receipt decoder (eth/bloomsimd_precise.go).
+var appendStoredValues = eth.AppendBlockValues
 
 // preciseBackend is the Scan backend serving the precise index too, as the
 // adopted node's EthAPIBackend does; it counts the reads of the disk and of
