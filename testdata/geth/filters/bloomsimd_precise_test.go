@@ -120,26 +120,13 @@ func (v countingView) Bitsets(ctx context.Context, position uint, first uint64, 
 	return v.PreciseView.Bitsets(ctx, position, first, dst)
 }
 
-// rawBlocks is the backfill's view of the chain: canonical receipts by number.
-type rawBlocks struct{ db ethdb.Database }
-
-func (r rawBlocks) AppendBlockValues(dst [][]byte, number uint64) ([][]byte, [32]byte, error) {
-	hash := rawdb.ReadCanonicalHash(r.db, number)
-	h := rawdb.ReadHeader(r.db, hash, number)
-	if hash == (common.Hash{}) || h == nil {
-		return dst, hash, fmt.Errorf("no canonical block %d", number)
-	}
-	dst, err := appendStoredValues(dst, r.db, hash, number, h.ReceiptHash)
-	return dst, hash, err
-}
-
 func backfillPrecise(tb testing.TB, db ethdb.Database, reader *index.PreciseReader, sections uint64) index.BackfillProgress {
 	tb.Helper()
 	w, err := index.NewPreciseWriter(e2eSectionSize, reader.Geometry())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bf, err := index.NewBackfill(reader, w, rawBlocks{db}, func() index.PreciseBatch { return db.NewBatch() })
+	bf, err := index.NewBackfill(reader, w, eth.PreciseBlocks(db), func() index.PreciseBatch { return db.NewBatch() })
 	if err != nil {
 		tb.Fatal(err)
 	}
