@@ -108,17 +108,21 @@ func (v *PreciseView) Reach(ctx context.Context, bloomSections uint64) (last uin
 	if !ok || last/size < bloomSections {
 		return last, ok, nil
 	}
-	covered := make([]bool, last/size-bloomSections+1)
-	if err := v.Covered(ctx, bloomSections, covered); err != nil {
-		return 0, false, err
-	}
-	for i, c := range covered {
-		if !c {
-			s := bloomSections + uint64(i)
-			if s == 0 {
-				return 0, false, nil
+	// Past the bloom bits, in batches: the first section not held ends the reach.
+	var covered [1024]bool
+	for first := bloomSections; first <= last/size; first += uint64(len(covered)) {
+		batch := covered[:min(uint64(len(covered)), last/size-first+1)]
+		if err := v.Covered(ctx, first, batch); err != nil {
+			return 0, false, err
+		}
+		for i, c := range batch {
+			if !c {
+				s := first + uint64(i)
+				if s == 0 {
+					return 0, false, nil
+				}
+				return s*size - 1, true, nil
 			}
-			return s*size - 1, true, nil
 		}
 	}
 	return last, true, nil
