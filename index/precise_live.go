@@ -128,10 +128,12 @@ func (l *PreciseLive) DropThrough(section uint64) {
 func (l *PreciseLive) Snapshot() PreciseLiveSnapshot {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	sn := PreciseLiveSnapshot{parts: make([]LiveSnapshot, len(l.parts))}
+	sn := PreciseLiveSnapshot{geo: l.geo, parts: make([]LiveSnapshot, len(l.parts))}
 	for i, part := range l.parts {
 		sn.parts[i] = part.Snapshot()
 	}
+	// The writers hold mu, so the first part's head is the snapshot's tip.
+	sn.head, sn.hash, sn.ok = l.parts[0].Head()
 	return sn
 }
 
@@ -139,7 +141,18 @@ func (l *PreciseLive) Snapshot() PreciseLiveSnapshot {
 // vectors that never change, and a matcher.Coverage covering the sections it
 // serves.
 type PreciseLiveSnapshot struct {
+	geo   Geometry
 	parts []LiveSnapshot
+	head  uint64   // the tip's number
+	hash  [32]byte // and hash
+	ok    bool     // false if the snapshot holds no block
+}
+
+// Head returns the tip's number and hash, and false if the snapshot holds no
+// block. A query compares the hash with the canonical one before using the
+// snapshot: a PreciseLive that has not followed a reorg yet holds another chain.
+func (sn PreciseLiveSnapshot) Head() (number uint64, hash [32]byte, ok bool) {
+	return sn.head, sn.hash, sn.ok
 }
 
 // Sections returns the sections the snapshot serves, as LiveSnapshot.Sections.

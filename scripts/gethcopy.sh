@@ -55,15 +55,6 @@ esac
 
 step() { printf '\n== %s (%ds)\n' "$*" "$SECONDS"; }
 
-# apply_precise: the precise log index's part of the copy (issue 16), kept
-# apart from the tool's changes: its eth/filters patch, on top of the Scan block
-# that cmd/bloomsimd-adopt writes into indexedLogs.
-# bloomsimd_precise_test.go is copied with the other tests.
-apply_precise() {
-	step "apply testdata/geth/filter-precise.patch (the precise log index on the Scan path)"
-	patch -p1 --no-backup-if-mismatch < "$ROOT/testdata/geth/filter-precise.patch"
-}
-
 step "copy $MOD@$VERSION from the module cache to ${OUT#"$ROOT"/}"
 SRC=$(cd "$ROOT" && $GO mod download -json "$MOD@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -d "$SRC" ] || { echo "module directory of $MOD@$VERSION not found" >&2; exit 1; }
@@ -76,14 +67,19 @@ cd "$OUT"
 # The module path inside the copy (libevm's is github.com/ava-labs/libevm).
 GMOD=$(sed -n 's/^module //p' go.mod)
 
-step "adopt bloomsimd with cmd/bloomsimd-adopt (the diff: ${OUT#"$ROOT"/}/adopt.diff)"
+# go-ethereum itself also gets the precise log index (-precise, issue 16).
+ADOPT_FLAGS=
+if [ "$MODE" = test ] || [ "$MODE" = bench ]; then
+	ADOPT_FLAGS=-precise
+fi
+step "adopt bloomsimd with cmd/bloomsimd-adopt $ADOPT_FLAGS (the diff: ${OUT#"$ROOT"/}/adopt.diff)"
 (cd "$ROOT" && $GO build -o "$OUT/.bloomsimd-adopt" ./cmd/bloomsimd-adopt)
-./.bloomsimd-adopt -diff . >adopt.diff
-./.bloomsimd-adopt -w .
+./.bloomsimd-adopt $ADOPT_FLAGS -diff . >adopt.diff
+./.bloomsimd-adopt $ADOPT_FLAGS -w .
 # A second run changes nothing.
-if ! ./.bloomsimd-adopt -diff . | cmp -s - /dev/null; then
+if ! ./.bloomsimd-adopt $ADOPT_FLAGS -diff . | cmp -s - /dev/null; then
 	echo "bloomsimd-adopt: a second run would change the tree again" >&2
-	./.bloomsimd-adopt -diff . >&2
+	./.bloomsimd-adopt $ADOPT_FLAGS -diff . >&2
 	exit 1
 fi
 rm .bloomsimd-adopt
@@ -100,7 +96,6 @@ if [ "$MODE" != subnetevm ]; then
 	chmod -R u+w eth/filtersgeth
 fi
 if [ "$MODE" = test ] || [ "$MODE" = bench ]; then
-	apply_precise
 	step "add bloomsimd's tests to eth/filters"
 	cp "$ROOT"/testdata/geth/filters/*_test.go eth/filters/
 	cp "$ROOT"/testdata/geth/eth/*.go eth/
@@ -154,6 +149,10 @@ if [ "$MODE" = subnetevm ]; then
 fi
 $GO test -count=1 -run 'Handshake|Transport|Protocol' ./p2p
 $GO test -count=1 ./internal/ethapi ./ethclient/simulated
+if [ "$MODE" = test ]; then
+	# The node's precise log index (bloomsimd-adopt -precise): its key across a restart.
+	$GO test -count=1 -run BloomSIMD ./eth
+fi
 
 step "eth/filters: go-ethereum's tests and bloomsimd's end-to-end test"
 LOG=$OUT/filters-test.log

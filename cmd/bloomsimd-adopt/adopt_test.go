@@ -39,7 +39,7 @@ func copyFork(t *testing.T) string {
 func runTool(t *testing.T, dir string, diff, write bool) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(dir, diff, write, &out, &errb)
+	code = run(dir, options{diff: diff, write: write}, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -50,6 +50,26 @@ func readFile(t *testing.T, dir, rel string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// checkFiles checks that each file of want contains its strings and parses,
+// and that diff (the -diff output of the run) shows it.
+func checkFiles(t *testing.T, dir, diff string, want map[string][]string) {
+	t.Helper()
+	for rel, subs := range want {
+		got := readFile(t, dir, rel)
+		for _, s := range subs {
+			if !strings.Contains(got, s) {
+				t.Errorf("%s lacks %q:\n%s", rel, s, got)
+			}
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), rel, got, 0); err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+		if !strings.Contains(diff, "+++ b/"+rel+"\n") {
+			t.Errorf("-diff does not show %s", rel)
+		}
+	}
 }
 
 // TestAdopt: one run places every change, each file parses, and a second run
@@ -77,20 +97,7 @@ func TestAdopt(t *testing.T) {
 			"if bloom.TestPtr((*[types.BloomByteLength]byte)(&header.Bloom)) {\n\t\t\tfound, err = f.checkMatches(ctx, header)"},
 		"p2p/transport.go": {`bitutil "github.com/bloomsimd/bloomsimd/bitops"`},
 	}
-	for rel, subs := range want {
-		got := readFile(t, dir, rel)
-		for _, s := range subs {
-			if !strings.Contains(got, s) {
-				t.Errorf("%s lacks %q:\n%s", rel, s, got)
-			}
-		}
-		if _, err := parser.ParseFile(token.NewFileSet(), rel, got, 0); err != nil {
-			t.Errorf("%s: %v", rel, err)
-		}
-		if !strings.Contains(out, "+++ b/"+rel+"\n") {
-			t.Errorf("-diff does not show %s", rel)
-		}
-	}
+	checkFiles(t, dir, out, want)
 	// The replaced body was the only user of rawdb and bitutil in bloombits.go.
 	if got := readFile(t, dir, "eth/bloombits.go"); strings.Contains(got, "rawdb") || strings.Contains(got, "bitutil") {
 		t.Errorf("eth/bloombits.go keeps unused imports:\n%s", got)
@@ -173,5 +180,57 @@ func TestAdoptKeepsImportsItCannotName(t *testing.T) {
 	}
 	if got := readFile(t, dir, rel); !strings.Contains(got, `"example.com/fork/rootpkg"`) || !strings.Contains(got, "bloomSIMD.status()") {
 		t.Fatalf("%s:\n%s", rel, got)
+	}
+}
+
+// TestAdoptPrecise: -precise on a tree the tool already adopted adds the
+// precise index (the generated files, the hooks in eth/bloomsimd.go and the
+// call in rangeLogsAsync before the bloom-bit stage), every file parses, and a
+// second run changes nothing; a run without -precise leaves none of it.
+func TestAdoptPrecise(t *testing.T) {
+	dir := copyFork(t)
+	if code, _, errs := runTool(t, dir, false, true); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if got := readFile(t, dir, "eth/bloomsimd.go"); strings.Contains(got, "precise") {
+		t.Fatal("eth/bloomsimd.go mentions the precise index without -precise")
+	}
+	var out, errb bytes.Buffer
+	if code := run(dir, options{diff: true, write: true, precise: true}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	want := map[string][]string{
+		"eth/bloomsimd.go": {"precise     *preciseSIMD", "b.precise, err = newPreciseSIMD(db, sectionSize)",
+			"b.precise.follow(h, onDisk)", "b.precise.stop()"},
+		"eth/bloomsimd_precise.go": {generatedHeader, "index.OpenPreciseReader(db, sectionSize, rand.Reader)",
+			`"example.com/fork/core/rawdb"`, `"example.com/fork/rlp"`, `"example.com/fork/common"`,
+			"func (b *EthAPIBackend) PreciseSource() bloombits.PreciseSource"},
+		"eth/filters/bloomsimd_precise.go": {generatedHeader, "func (f *Filter) bloomSIMDPreciseLogs(", `"example.com/fork/rpc"`},
+		"eth/filters/filter.go":            {"if err = f.bloomSIMDPreciseLogs(ctx, end, sections, logChan); err != nil {\n\t\t\terrChan <- err\n\t\t\treturn\n\t\t}\n\t\tif indexed := sections * size;"},
+	}
+	checkFiles(t, dir, out.String(), want)
+	out.Reset()
+	if code := run(dir, options{diff: true, precise: true}, &out, &errb); code != 0 || out.Len() != 0 {
+		t.Fatalf("second run: exit %d, diff:\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// TestAdoptPreciseReportsStage: a rangeLogsAsync without go-ethereum's
+// bloom-bit stage is reported, and nothing is written.
+func TestAdoptPreciseReportsStage(t *testing.T) {
+	dir := copyFork(t)
+	rel := "eth/filters/filter.go"
+	src := strings.Replace(readFile(t, dir, rel), "if indexed := sections * size;", "if covered := sections * size;", 1)
+	src = strings.ReplaceAll(src, "indexed > uint64(f.begin)", "covered > uint64(f.begin)")
+	if err := os.WriteFile(filepath.Join(dir, rel), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(dir, options{write: true, precise: true}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "eth/filters/filter.go: Filter.rangeLogsAsync: the bloom-bit stage") {
+		t.Fatalf("exit %d:\n%s", code, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "eth/bloomsimd_precise.go")); err == nil {
+		t.Fatal("-w wrote despite the problem")
 	}
 }

@@ -10,7 +10,7 @@ import (
 // adoptEth wires the node (package eth): the index-writer call and the
 // index's construction in New, its stop in Stop, a field on Ethereum, the
 // retrieval servers, BloomStatus and the generated eth/bloomsimd.go.
-func (t *tree) adoptEth(snapshot string) {
+func (t *tree) adoptEth(snapshot string, precise bool) {
 	const dir = "eth"
 	before := len(t.problems)
 	files := t.pkgFiles(dir)
@@ -63,7 +63,13 @@ func (t *tree) adoptEth(snapshot string) {
 	}
 	imp["eventHeader"] = eventHeader
 	imp["snapshot"] = snapshot
+	if precise {
+		imp["precise"] = "true"
+	}
 	t.generate("eth/bloomsimd.go", "eth", ethFile, imp, "the node's bloom-bit index: Reader and live head composed, fed from the chain head, BloomSource")
+	if precise {
+		t.generatePreciseEth(imp)
+	}
 }
 
 // adoptNew makes New build the index writer with NewBloomSIMDIndexer and the

@@ -14,9 +14,20 @@
 //   - eth/filters: Filter.indexedLogs scans the backend's BloomSource when it
 //     has one, Filter.unindexedLogs tests blooms with one BloomFilter per query.
 //
+// With -precise it also adopts the precise log index (index.Precise*: log
+// positions in place of the header bloom's bits, docs/precision.md):
+//
+//   - eth gets eth/bloomsimd_precise.go: the index's key created once and
+//     stored beside it, the history backfilled in the background as the bloom
+//     indexer writes sections (newest first, resumed after a restart), the live
+//     part fed with each new head's receipts, and EthAPIBackend.PreciseSource;
+//   - eth/filters gets eth/filters/bloomsimd_precise.go, called first in
+//     Filter.rangeLogsAsync: the range is matched through the precise index as
+//     far as it reaches, and the rest as go-ethereum does.
+//
 // Usage:
 //
-//	bloomsimd-adopt [-diff] [-w] [dir]
+//	bloomsimd-adopt [-precise] [-diff] [-w] [dir]
 //
 // dir is the fork's module root (default "."). Without flags it lists the
 // files it would change and why; -diff prints the changes as a unified diff;
@@ -36,8 +47,9 @@ import (
 func main() {
 	showDiff := flag.Bool("diff", false, "print the changes as a unified diff")
 	write := flag.Bool("w", false, "write the changes to the tree")
+	precise := flag.Bool("precise", false, "also adopt the precise log index")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: bloomsimd-adopt [-diff] [-w] [dir]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: bloomsimd-adopt [-precise] [-diff] [-w] [dir]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -50,27 +62,36 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(dir, *showDiff, *write, os.Stdout, os.Stderr))
+	os.Exit(run(dir, options{diff: *showDiff, write: *write, precise: *precise}, os.Stdout, os.Stderr))
 }
 
 // snapshotMethod is index.Composed's per-query view.
 const snapshotMethod = "Snapshot"
 
+// options are the command's flags.
+type options struct {
+	diff, write, precise bool
+}
+
 // adopt plans every change on the tree at dir.
-func adopt(dir string) (*tree, error) {
+func adopt(dir string, precise bool) (*tree, error) {
 	t, err := loadTree(dir)
 	if err != nil {
 		return nil, err
 	}
 	t.swapImports()
 	t.adoptCore()
-	t.adoptEth(snapshotMethod)
+	t.adoptEth(snapshotMethod, precise)
 	t.adoptFilters()
+	if precise {
+		t.adoptPreciseFilters()
+	}
 	return t, nil
 }
 
-func run(dir string, showDiff, write bool, stdout, stderr io.Writer) int {
-	t, err := adopt(dir)
+func run(dir string, opt options, stdout, stderr io.Writer) int {
+	showDiff, write := opt.diff, opt.write
+	t, err := adopt(dir, opt.precise)
 	if err != nil {
 		fmt.Fprintln(stderr, "bloomsimd-adopt:", err)
 		return 2

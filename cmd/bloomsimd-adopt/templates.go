@@ -57,6 +57,9 @@ type bloomSIMD struct {
 	composed    *index.Composed      // disk (through sched) and live: the node's one Source
 	sub         event.Subscription
 	done        chan struct{} // closed when the feeder has returned
+{{- if .precise}}
+	precise     *preciseSIMD // the precise log index (eth/bloomsimd_precise.go)
+{{- end}}
 
 	diskMu sync.Mutex
 	heads  [][32]byte // heads[s]: the indexer's head of section s at the last look
@@ -79,6 +82,12 @@ func newBloomSIMD(db ethdb.Database, sectionSize uint64, indexer *core.ChainInde
 		return nil, err
 	}
 	b := &bloomSIMD{sectionSize: sectionSize, indexer: indexer, chain: chain, sched: sched, live: live, done: make(chan struct{})}
+{{- if .precise}}
+	if b.precise, err = newPreciseSIMD(db, sectionSize); err != nil {
+		sched.Close()
+		return nil, err
+	}
+{{- end}}
 	b.composed = index.Compose(sched, b.onDisk, live)
 	heads := make(chan core.ChainHeadEvent, 16)
 	b.sub = chain.SubscribeChainHeadEvent(heads) // subscribe first, then catch up
@@ -174,6 +183,9 @@ func (b *bloomSIMD) follow(h *types.Header) {
 	if onDisk > 0 {
 		b.live.DropThrough(onDisk - 1)
 	}
+{{- if .precise}}
+	b.precise.follow(h, onDisk)
+{{- end}}
 }
 
 // parent is the live index's view of the chain: a header's parent and bloom.
@@ -193,6 +205,9 @@ func (b *bloomSIMD) stop() {
 	}
 	b.sub.Unsubscribe()
 	<-b.done
+{{- if .precise}}
+	b.precise.stop()
+{{- end}}
 	b.sched.Close()
 }
 
@@ -338,3 +353,327 @@ const scanBlock = `// bloomsimd: a backend that serves its bloom-bit index as a 
 		}
 	}
 	`
+
+// filtersPreciseFile is eth/filters/bloomsimd_precise.go (-precise).
+const filtersPreciseFile = generatedHeader + `
+// Rerun bloomsimd-adopt -precise rather than editing it.
+
+package filters
+
+import (
+	"context"
+
+	bloombits "github.com/bloomsimd/bloomsimd/matcher"
+	"{{.types}}"
+	"{{.rpc}}"
+)
+
+// bloomSIMDPreciseLogs matches the start of the range, f.begin up to end, with
+// bloomsimd's precise log index when the backend serves one (PreciseSource,
+// one view per query) beside its bloom bits' Scan path (BloomSource): as far
+// as the view reaches, the sections it holds by their log positions, the
+// others (history not yet backfilled) by the bloom bits, of which the backend
+// holds sections. Candidates are checked against the receipts as in
+// indexedLogs. It moves f.begin past the blocks it checked: the rest of the
+// range goes on as go-ethereum's (the bloom bits, then header by header).
+func (f *Filter) bloomSIMDPreciseLogs(ctx context.Context, end, sections uint64, logChan chan *types.Log) error {
+	p, ok := f.sys.backend.(interface{ PreciseSource() bloombits.PreciseSource })
+	if !ok || uint64(f.begin) > end {
+		return nil
+	}
+	b, ok := f.sys.backend.(interface{ BloomSource() bloombits.Source })
+	if !ok {
+		return nil
+	}
+	src := p.PreciseSource()
+	if src == nil {
+		return nil
+	}
+	bloomSrc := b.BloomSource()
+	if bloomSrc == nil {
+		return nil
+	}
+	// The filter's groups, as NewRangeFilter gave them to f.matcher.
+	var filters [][][]byte
+	if len(f.addresses) > 0 {
+		group := make([][]byte, len(f.addresses))
+		for i, address := range f.addresses {
+			group[i] = address.Bytes()
+		}
+		filters = append(filters, group)
+	}
+	for _, topics := range f.topics {
+		group := make([][]byte, len(topics))
+		for i, topic := range topics {
+			group[i] = topic.Bytes()
+		}
+		filters = append(filters, group)
+	}
+	var err error
+	stopped := false
+	next, scanErr := bloombits.ScanPrecise(ctx, uint64(f.begin), end, filters, src, f.matcher, bloomSrc, sections, func(number uint64) bool {
+		var header *types.Header
+		var found []*types.Log
+		f.begin = int64(number) + 1
+		if header, err = f.sys.backend.HeaderByNumber(ctx, rpc.BlockNumber(number)); header != nil && err == nil {
+			found, err = f.checkMatches(ctx, header)
+		}
+		for _, log := range found {
+			logChan <- log
+		}
+		stopped = header == nil || err != nil
+		return !stopped
+	})
+	if scanErr != nil {
+		return scanErr
+	}
+	if !stopped {
+		f.begin = int64(next)
+	}
+	return err
+}
+`
+
+// ethPreciseFile is eth/bloomsimd_precise.go (-precise): the node's precise log
+// index.
+const ethPreciseFile = generatedHeader + `
+// Rerun bloomsimd-adopt -precise rather than editing it.
+
+// bloomsimd's precise log index in this node (docs/precision.md): per section,
+// a vector per log position (8192 per block, 3 per address or topic, under the
+// index's own SipHash key) instead of per header-bloom bit, so that a sparse
+// filter's candidates are nearly only its true matches.
+//   - The key is drawn once (crypto/rand) when the index is created and kept in
+//     the database in the index's geometry record; a restart reads it back.
+//   - The history is backfilled in the background from the receipts, newest
+//     section first, each time the bloom indexer has written a new section, and
+//     resumes after a restart (what is covered is stored per section).
+//   - The newest blocks are kept in memory (index.PreciseLive), fed from the
+//     chain head with each new head's receipts, by the bloom-bit feeder.
+//   - EthAPIBackend.PreciseSource gives eth/filters one view per query.
+// Queries fall back to the bloom bits per section where the index has no data
+// (history not yet backfilled, or without receipts), and to the headers past
+// the live tip: the answers are go-ethereum's.
+
+package eth
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/bloomsimd/bloomsimd/index"
+	bloombits "github.com/bloomsimd/bloomsimd/matcher"
+	"{{.common}}"
+	"{{.rawdb}}"
+	"{{.types}}"
+	"{{.ethdb}}"
+	"{{.log}}"
+	"{{.rlp}}"
+)
+
+// preciseSIMD is the node's precise log index.
+type preciseSIMD struct {
+	sectionSize uint64
+	db          ethdb.Database
+	reader      *index.PreciseReader // the sections on disk
+	live        *index.PreciseLive   // the newest blocks
+	backfill    *index.Backfill
+	kick        chan uint64   // the bloom indexer's section count, for the backfill; the newest wins
+	cancel      context.CancelFunc
+	done        chan struct{} // closed when the backfill goroutine has returned
+	indexed     atomic.Uint64 // sections the backfill has finished: the live part can drop them
+
+	// The feeder's (one goroutine: bloomSIMD.follow).
+	kicked uint64
+	values [][]byte
+}
+
+// newPreciseSIMD opens (or creates, with a new key) the precise index in db and
+// starts its backfill goroutine.
+func newPreciseSIMD(db ethdb.Database, sectionSize uint64) (*preciseSIMD, error) {
+	reader, created, err := index.OpenPreciseReader(db, sectionSize, rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("precise log index: %w", err)
+	}
+	geo := reader.Geometry()
+	if created {
+		log.Info("Created the precise log index", "bits", geo.Bits, "probes", geo.Probes)
+	}
+	live, err := index.NewPreciseLive(sectionSize, geo)
+	if err != nil {
+		return nil, err
+	}
+	writer, err := index.NewPreciseWriter(sectionSize, geo)
+	if err != nil {
+		return nil, err
+	}
+	backfill, err := index.NewBackfill(reader, writer, preciseBlocks{db}, func() index.PreciseBatch { return db.NewBatch() })
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &preciseSIMD{sectionSize: sectionSize, db: db, reader: reader, live: live, backfill: backfill,
+		kick: make(chan uint64, 1), cancel: cancel, done: make(chan struct{})}
+	go p.runBackfill(ctx)
+	return p, nil
+}
+
+// runBackfill indexes the sections the bloom indexer has written (each kick)
+// that the precise index does not hold under their canonical head.
+func (p *preciseSIMD) runBackfill(ctx context.Context) {
+	defer close(p.done)
+	var done uint64
+	for {
+		var sections uint64
+		select {
+		case <-ctx.Done():
+			return
+		case sections = <-p.kick:
+		}
+		if sections == done {
+			continue
+		}
+		if err := p.backfill.Run(ctx, sections); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("Precise log index backfill failed", "sections", sections, "err", err)
+			}
+			continue
+		}
+		pr := p.backfill.Progress()
+		if pr.Indexed > 0 || pr.NoReceipts > 0 {
+			log.Info("Precise log index backfilled", "sections", sections, "indexed", pr.Indexed, "noreceipts", pr.NoReceipts)
+		}
+		done = sections
+		p.indexed.Store(sections)
+	}
+}
+
+// follow moves the live part to head h, with the receipts of every block it
+// adds; onDisk is the bloom indexer's section count.
+func (p *preciseSIMD) follow(h *types.Header, onDisk uint64) {
+	if onDisk != p.kicked {
+		p.kicked = onDisk
+		select { // replace a kick not taken yet
+		case <-p.kick:
+		default:
+		}
+		p.kick <- onDisk
+	}
+	number, hash := h.Number.Uint64(), h.Hash()
+	values, err := appendBlockValues(p.values[:0], p.db, hash, number, h.ReceiptHash)
+	p.values = values
+	if err == nil {
+		err = p.live.Follow(number, hash, h.ParentHash, values, onDisk*p.sectionSize, p.parent)
+	}
+	if err != nil {
+		log.Warn("Precise live log index did not follow the head", "number", number, "hash", hash, "err", err)
+	}
+	if n := p.indexed.Load(); n > 0 {
+		p.live.DropThrough(n - 1)
+	}
+}
+
+// parent is the live part's view of the chain: a block's parent hash and log
+// values.
+func (p *preciseSIMD) parent(hash [32]byte, number uint64) ([32]byte, [][]byte, bool) {
+	h := rawdb.ReadHeader(p.db, hash, number)
+	if h == nil {
+		return [32]byte{}, nil, false
+	}
+	values, err := appendBlockValues(nil, p.db, hash, number, h.ReceiptHash)
+	if err != nil {
+		return [32]byte{}, nil, false
+	}
+	return h.ParentHash, values, true
+}
+
+// view is one query's view: the disk sections and the live part, the latter
+// only if its tip is canonical (a reorg it has not followed yet leaves its
+// blocks to the headers).
+func (p *preciseSIMD) view() bloombits.PreciseSource {
+	live := p.live.Snapshot()
+	if number, hash, ok := live.Head(); ok && rawdb.ReadCanonicalHash(p.db, number) != common.Hash(hash) {
+		live = index.PreciseLiveSnapshot{}
+	}
+	v, err := index.NewPreciseView(p.reader, live)
+	if err != nil {
+		log.Warn("Precise log index unusable", "err", err)
+		return nil
+	}
+	return v
+}
+
+// stop ends the backfill (it resumes on the next start).
+func (p *preciseSIMD) stop() {
+	p.cancel()
+	<-p.done
+}
+
+// PreciseSource gives eth/filters (Filter.bloomSIMDPreciseLogs) a view of the
+// node's precise log index per query, nil if it has none. A backend that wraps
+// EthAPIBackend must forward this method: eth/filters finds it by type
+// assertion.
+func (b *EthAPIBackend) PreciseSource() bloombits.PreciseSource {
+	if b.eth.bloomSIMD == nil || b.eth.bloomSIMD.precise == nil {
+		return nil
+	}
+	if v := b.eth.bloomSIMD.precise.view(); v != nil {
+		return v
+	}
+	return nil
+}
+
+// preciseBlocks is the backfill's view of the chain: canonical blocks' log
+// values.
+type preciseBlocks struct{ db ethdb.Database }
+
+func (c preciseBlocks) AppendBlockValues(dst [][]byte, number uint64) ([][]byte, [32]byte, error) {
+	hash := rawdb.ReadCanonicalHash(c.db, number)
+	h := rawdb.ReadHeader(c.db, hash, number)
+	if hash == (common.Hash{}) || h == nil {
+		return dst, hash, fmt.Errorf("no canonical block %d", number)
+	}
+	dst, err := appendBlockValues(dst, c.db, hash, number, h.ReceiptHash)
+	return dst, hash, err
+}
+
+// storedLog and storedReceipt decode stored receipts (types.ReceiptForStorage)
+// keeping only the logs' addresses and topics: rawdb.ReadRawReceipts would
+// also recompute every receipt's bloom, most of the indexing time.
+type storedLog struct {
+	Address common.Address
+	Topics  []common.Hash
+	Data    rlp.RawValue
+}
+
+type storedReceipt struct {
+	PostStateOrStatus rlp.RawValue
+	CumulativeGasUsed rlp.RawValue
+	Logs              []storedLog
+}
+
+// appendBlockValues appends the log values (index.AppendLogValues) of block
+// number (hash, with receipt root receiptHash) to dst; index.ErrNoReceipts
+// (wrapped) if its receipts are not stored.
+func appendBlockValues(dst [][]byte, db ethdb.Reader, hash common.Hash, number uint64, receiptHash common.Hash) ([][]byte, error) {
+	raw := rawdb.ReadReceiptsRLP(db, hash, number)
+	if len(raw) == 0 {
+		if receiptHash == types.EmptyReceiptsHash {
+			return dst, nil // a block without transactions
+		}
+		return dst, fmt.Errorf("block %d (%x): %w", number, hash, index.ErrNoReceipts)
+	}
+	var receipts []storedReceipt
+	if err := rlp.DecodeBytes(raw, &receipts); err != nil {
+		return dst, fmt.Errorf("receipts of block %d (%x): %w", number, hash, err)
+	}
+	for _, r := range receipts {
+		for _, l := range r.Logs {
+			dst = index.AppendLogValues(dst, l.Address, l.Topics)
+		}
+	}
+	return dst, nil
+}
+`

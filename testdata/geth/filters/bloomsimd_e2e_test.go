@@ -185,6 +185,10 @@ type e2eNode struct {
 	db      ethdb.Database
 	indexer *core.ChainIndexer
 	chain   e2eChain
+	// To extend or reorg the chain later: its generator and head feed.
+	gspec *core.Genesis
+	genDb ethdb.Database
+	feed  *e2eHeadFeed
 }
 
 // waitIndexed waits until the indexer has stored sections sections, all with
@@ -232,13 +236,14 @@ func newE2ENode(t testing.TB) *e2eNode {
 	rareB := map[uint64]bool{7: true, 4095: true, 4096: true, 8191: true, 8192: true, 12300: true, 16383: true,
 		20479: true, 20480: true, lenB - 100: true, lenB: true}
 
-	n := &e2eNode{db: db}
+	n := &e2eNode{db: db, gspec: gspec, genDb: genDb}
 	start := time.Now()
 	a := n.chain.generate(t, genDb, gspec, parent, int(lenA), 1, rareA)
 	writeCanonical(t, db, a, n.receiptsOf)
 	t.Logf("chain A: %d blocks generated and written in %v", len(a), time.Since(start))
 
 	head := &e2eHeadFeed{db: db}
+	n.feed = head
 	n.indexer = core.NewBloomIndexer(db, e2eSectionSize, e2eConfirms)
 	t.Cleanup(func() { n.indexer.Close() })
 	start = time.Now()
