@@ -100,7 +100,13 @@ func XORBytes(dst, a, b []byte) int {
 // TestBytes reports whether any byte of p is non-zero.
 func TestBytes(p []byte) bool {
 	if len(p) < testKernelBytes {
-		return anySetGeneric(p)
+		// Whole blocks here, with no call; a rest in anySetGeneric.
+		for ; len(p) >= 64; p = p[64:] {
+			if anySet64((*block)(p)) {
+				return true
+			}
+		}
+		return len(p) > 0 && anySetGeneric(p)
 	}
 	m := blockBytes(len(p))
 	if m < len(p) && anySetGeneric(p[m:]) {
