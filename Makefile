@@ -74,14 +74,15 @@ test-arm64:
 test-bench:
 	cd bench && $(GO) test -count=1 ./...
 
-# Each gen/<name> program writes bitops/asm/<name>_amd64.s and its declarations:
-# the //go:generate lines of bitops/asm/doc.go.
+# Each gen/<name> program writes its amd64 assembly and declarations (gen/bitops into
+# bitops/internal/kernels, the others into bitops/asm): the //go:generate lines of
+# bitops/asm/doc.go and bitops/internal/kernels/kernels.go.
 generate:
-	$(GO) generate ./bitops/asm
+	$(GO) generate ./bitops/asm ./bitops/internal/kernels
 
 check-generate: generate
-	@git diff --exit-code -- bitops/asm || { echo "make generate changed the generated assembly: commit the regenerated files"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard bitops/asm); \
+	@git diff --exit-code -- bitops/asm bitops/internal/kernels || { echo "make generate changed the generated assembly: commit the regenerated files"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard bitops/asm bitops/internal/kernels); \
 	if [ -n "$$untracked" ]; then echo "make generate wrote untracked files: $$untracked"; exit 1; fi
 
 bench:

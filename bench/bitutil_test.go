@@ -137,9 +137,11 @@ func benchBinary(b *testing.B, size int, f func(dst, a, b []byte) int) {
 	copy(bufs[2], randomBytes(r, size))
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
+	cpu0, ok := processCPU()
 	for b.Loop() {
 		f(bufs[0], bufs[1], bufs[2])
 	}
+	reportCPU(b, cpu0, ok)
 }
 
 // benchOps runs the benchmark rows: ours for each implementation, then the others.
@@ -184,17 +186,44 @@ func BenchmarkXOR(b *testing.B) {
 
 // BenchmarkTest measures TestBytes on an all-zero vector: the whole vector is read.
 func BenchmarkTest(b *testing.B) {
-	rows := func(f func([]byte) bool) func(*testing.B, int) {
-		return func(b *testing.B, size int) {
-			p := slab(size, 1)[0]
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			for b.Loop() {
-				if f(p) {
-					b.Fatal("zero vector reported set")
-				}
+	benchOps(b, testRows(bitops.TestBytes, nil), map[string]func(*testing.B, int){"geth": testRows(bitutil.TestBytes, nil)})
+}
+
+// BenchmarkTestSet measures TestBytes on vectors with a set byte: at=first is a
+// vector of random bytes, where go-ethereum's word loop returns at the first word;
+// at=last has only its last byte set, so every implementation reads it all.
+func BenchmarkTestSet(b *testing.B) {
+	for _, at := range []string{"first", "last"} {
+		set := func(p []byte) {
+			if at == "first" {
+				copy(p, randomBytes(rand.New(rand.NewPCG(3, 3)), len(p)))
+			} else {
+				p[len(p)-1] = 1
 			}
 		}
+		b.Run("at="+at, func(b *testing.B) {
+			benchOps(b, testRows(bitops.TestBytes, set), map[string]func(*testing.B, int){"geth": testRows(bitutil.TestBytes, set)})
+		})
 	}
-	benchOps(b, rows(bitops.TestBytes), map[string]func(*testing.B, int){"geth": rows(bitutil.TestBytes)})
+}
+
+// testRows measures f on a vector that set fills (all zero when set is nil), and
+// checks every answer.
+func testRows(f func([]byte) bool, set func([]byte)) func(*testing.B, int) {
+	return func(b *testing.B, size int) {
+		p := slab(size, 1)[0]
+		if set != nil {
+			set(p)
+		}
+		want := set != nil
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		cpu0, ok := processCPU()
+		for b.Loop() {
+			if f(p) != want {
+				b.Fatalf("TestBytes = %v, want %v", !want, want)
+			}
+		}
+		reportCPU(b, cpu0, ok)
+	}
 }

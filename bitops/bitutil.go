@@ -24,7 +24,12 @@ func ANDBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		andBlocks(dst, a, b, m)
+		d, x, y := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b)
+		if wide() {
+			andWide(d, x, y, m)
+		} else {
+			andBlocks(d, x, y, m)
+		}
 	}
 	return n
 }
@@ -47,7 +52,12 @@ func ORBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		orBlocks(dst, a, b, m)
+		d, x, y := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b)
+		if wide() {
+			orWide(d, x, y, m)
+		} else {
+			orBlocks(d, x, y, m)
+		}
 	}
 	return n
 }
@@ -77,13 +87,27 @@ func XORBytes(dst, a, b []byte) int {
 			raceRead(b[:m])
 			raceWrite(dst[:m])
 		}
-		xorBlocks(dst, a, b, m)
+		d, x, y := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b)
+		if wide() {
+			xorWide(d, x, y, m)
+		} else {
+			xorBlocks(d, x, y, m)
+		}
 	}
 	return n
 }
 
 // TestBytes reports whether any byte of p is non-zero.
 func TestBytes(p []byte) bool {
+	if len(p) < testKernelBytes {
+		// Whole blocks here, with no call; a rest in anySetGeneric.
+		for ; len(p) >= 64; p = p[64:] {
+			if anySet64((*block)(p)) {
+				return true
+			}
+		}
+		return len(p) > 0 && anySetGeneric(p)
+	}
 	m := blockBytes(len(p))
 	if m < len(p) && anySetGeneric(p[m:]) {
 		return true
@@ -94,8 +118,16 @@ func TestBytes(p []byte) bool {
 	if raceEnabled {
 		raceRead(p[:m])
 	}
-	return testBlocks(p, m)
+	if wide() {
+		return testWide(unsafe.SliceData(p), m)
+	}
+	return testBlocks(unsafe.SliceData(p), m)
 }
+
+// testKernelBytes is the length from which TestBytes calls a vector kernel: below
+// it, eight-word Go blocks that return at the first set block cost less than the
+// call (bench/ BenchmarkTest and BenchmarkTestSet, size=64).
+const testKernelBytes = 256
 
 // inexactOverlap reports whether x and y, both non-empty, share memory without
 // starting at the same address.

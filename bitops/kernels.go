@@ -8,10 +8,11 @@ import (
 )
 
 // Every operation runs its leading whole 64-byte blocks in the active level's
-// vector kernel and any rest in Go, in one flat function. The *Blocks functions
-// (kernels_asm.go) are one-line indirect calls of the kernels, which the compiler
-// inlines. The operations finish the Go rest first and call the kernel last, so
-// that little is live across that call.
+// vector kernel and any rest in Go, in one flat function. The *Wide and *Blocks
+// functions (kernels_asm_<arch>.go) are one call each of a kernel, which the
+// compiler inlines together with the kernel's entry, so the operation calls the
+// assembly directly. The operations finish the Go rest first and call the kernel
+// last, so that little is live across that call.
 
 // blockBytes returns how many leading bytes of an n-byte operation the vector
 // kernels take: whole 64-byte blocks, or none on the generic level.
@@ -74,12 +75,7 @@ func xorGeneric(dst, a, b []byte) {
 
 func anySetGeneric(p []byte) bool {
 	for len(p) >= 64 {
-		x := (*block)(p)
-		var acc uint64
-		for k := 0; k <= 56; k += 8 {
-			acc |= le.Uint64(x[k:])
-		}
-		if acc != 0 {
+		if anySet64((*block)(p)) {
 			return true
 		}
 		p = p[64:]
@@ -95,6 +91,13 @@ func anySetGeneric(p []byte) bool {
 		}
 	}
 	return false
+}
+
+// anySet64 reports whether any byte of x is non-zero, unrolled: Go does not unroll
+// loops, and a loop costs as much as the eight loads here.
+func anySet64(x *block) bool {
+	return le.Uint64(x[0:])|le.Uint64(x[8:])|le.Uint64(x[16:])|le.Uint64(x[24:])|
+		le.Uint64(x[32:])|le.Uint64(x[40:])|le.Uint64(x[48:])|le.Uint64(x[56:]) != 0
 }
 
 func popcountGeneric(p []byte) int {

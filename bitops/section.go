@@ -1,6 +1,9 @@
 package bitops
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The section kernels work on bit vectors such as the 512-byte vectors of a 4096-block
 // section. dst sets the length; a shorter input panics before anything is written.
@@ -22,7 +25,12 @@ func And3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		and3Blocks(dst, a, b, c, m)
+		d, x, y, z := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
+		if wide() {
+			and3Wide(d, x, y, z, m)
+		} else {
+			and3Blocks(d, x, y, z, m)
+		}
 	}
 }
 
@@ -41,7 +49,12 @@ func OrAnd3(dst, a, b, c []byte) {
 			raceRead(c[:m])
 			raceWrite(dst[:m])
 		}
-		orAnd3Blocks(dst, a, b, c, m)
+		d, x, y, z := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(c)
+		if wide() {
+			orAnd3Wide(d, x, y, z, m)
+		} else {
+			orAnd3Blocks(d, x, y, z, m)
+		}
 	}
 }
 
@@ -57,7 +70,11 @@ func OrInto(dst, src []byte) {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		orIntoBlocks(dst, src, m)
+		if wide() {
+			orIntoWide(unsafe.SliceData(dst), unsafe.SliceData(src), m)
+		} else {
+			orIntoBlocks(unsafe.SliceData(dst), unsafe.SliceData(src), m)
+		}
 	}
 }
 
@@ -75,7 +92,11 @@ func AndInto(dst, src []byte) bool {
 			raceRead(src[:m])
 			raceWrite(dst[:m])
 		}
-		left = andIntoBlocks(dst, src, m) || left
+		if wide() {
+			left = andIntoWide(unsafe.SliceData(dst), unsafe.SliceData(src), m) || left
+		} else {
+			left = andIntoBlocks(unsafe.SliceData(dst), unsafe.SliceData(src), m) || left
+		}
 	}
 	return left
 }
@@ -95,7 +116,11 @@ func Popcount(p []byte) int {
 		if raceEnabled {
 			raceRead(p[:m])
 		}
-		c += popcountBlocks(p, m)
+		if widePopcount() {
+			c += popcountWide(unsafe.SliceData(p), m)
+		} else {
+			c += popcountBlocks(unsafe.SliceData(p), m)
+		}
 	}
 	return c
 }

@@ -12,17 +12,16 @@
 // length and report how much of it they did; Transpose8 and Scatter report false
 // on the generic level.
 //
-// The block kernels of the active level are resolved once, and again whenever
-// the level changes, into the function values of package bitops/internal/kernels
-// (resolve_<arch>.go). The block functions call them there, and so does package
-// bitops after checks of its own: its calls cost one indirect call and no CPU
-// feature loads. A CPU without a kernel's instructions never reaches it:
-// requires_amd64_test.go checks each kernel's generated "Requires:" line against
-// the CPU check in front of each use, a call or a function value.
+// The block kernels live in package bitops/internal/kernels, whose entries trust
+// their arguments: the block functions here check them, then call the entry of
+// the first open gate. Package bitops calls the entries itself after checks of
+// its own, so that its call of the assembly is direct (see that package). A CPU
+// without a kernel's instructions never reaches it: requires_amd64_test.go
+// checks each kernel's generated "Requires:" line against the CPU check in front
+// of each use here.
 package asm
 
 // The Avo programs of the gen module write the amd64 assembly and its
-// declarations (`make generate` runs the same three commands).
-//go:generate go -C ../../gen/bitops run . -out ../../bitops/asm/bitops_amd64.s -stubs ../../bitops/asm/bitops_amd64.go -pkg asm
+// declarations (`make generate` runs these and the block kernels' command).
 //go:generate go -C ../../gen/compress run . -out ../../bitops/asm/compress_amd64.s -stubs ../../bitops/asm/compress_amd64.go -pkg asm
 //go:generate go -C ../../gen/rotate run . -out ../../bitops/asm/rotate_amd64.s -stubs ../../bitops/asm/rotate_amd64.go -pkg asm

@@ -21,7 +21,7 @@ import (
 // The dispatch must never run a kernel on a CPU that lacks an instruction of it.
 // Avo writes above every TEXT symbol the ISA extensions its instructions need
 // ("// Requires: AVX, AVX512F"). Every use of a kernel in this package's Go code,
-// a call or the kernel taken as a function value (resolve), sits in a
+// a call or the kernel taken as a function value, sits in a
 // `case g.open():` or the body of an `if g.open()` for a gate g, and a gate
 // guarantees the features of its level (cpu.LevelFeatures, which detection
 // requires) and of its extensions (cpu.ExtensionFeatures, which cpu.Has reports).
@@ -61,9 +61,14 @@ func (g gate) features() map[string]bool {
 	return f
 }
 
+// blockKernels is the directory of package kernels, whose block kernels this
+// package calls through their exported entries: andAVX512 through AndAVX512.
+var blockKernels = filepath.Join("..", "internal", "kernels")
+
 // parseRequires maps every TEXT symbol of an assembly source to the features on
-// the "// Requires:" line right above it (none when there is no such line).
-func parseRequires(src string, into map[string][]string) error {
+// the "// Requires:" line right above it (none when there is no such line). A
+// symbol of package kernels is mapped under the name of its entry.
+func parseRequires(file, src string, into map[string][]string) error {
 	lines := strings.Split(src, "\n")
 	for i, line := range lines {
 		rest, ok := strings.CutPrefix(line, "TEXT ·")
@@ -81,6 +86,9 @@ func parseRequires(src string, into map[string][]string) error {
 					feats = append(feats, strings.TrimSpace(f))
 				}
 			}
+		}
+		if filepath.Dir(file) == blockKernels {
+			name = strings.ToUpper(name[:1]) + name[1:]
 		}
 		into[name] = feats
 	}
@@ -202,8 +210,8 @@ func evalGate(e ast.Expr) (gate, error) {
 // used under a gate that does not guarantee a feature it requires.
 func checkGates(asmFiles, goFiles map[string]string) ([]string, error) {
 	kernels := map[string][]string{}
-	for _, src := range asmFiles {
-		if err := parseRequires(src, kernels); err != nil {
+	for file, src := range asmFiles {
+		if err := parseRequires(file, src, kernels); err != nil {
 			return nil, err
 		}
 	}
@@ -253,11 +261,16 @@ func packageSources(t *testing.T) (asmFiles, goFiles map[string]string) {
 	if err != nil || len(sNames) == 0 {
 		t.Fatalf("no amd64 assembly: %v", err)
 	}
+	blockNames, err := filepath.Glob(filepath.Join(blockKernels, "*_amd64.s"))
+	if err != nil || len(blockNames) == 0 {
+		t.Fatalf("no amd64 block kernels: %v", err)
+	}
+	sNames = append(sNames, blockNames...)
 	for _, name := range append(names, sNames...) {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		if ok, err := ctx.MatchFile(".", name); err != nil || !ok {
+		if ok, err := ctx.MatchFile(filepath.Dir(name), filepath.Base(name)); err != nil || !ok {
 			continue
 		}
 		src, err := os.ReadFile(name)
@@ -285,8 +298,8 @@ func TestKernelsRunOnlyWhereTheirInstructionsAre(t *testing.T) {
 		t.Error(p)
 	}
 	kernels := map[string][]string{}
-	for _, src := range asmFiles {
-		if err := parseRequires(src, kernels); err != nil {
+	for file, src := range asmFiles {
+		if err := parseRequires(file, src, kernels); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -326,27 +339,27 @@ func TestCheckGatesCatchesMismatches(t *testing.T) {
 		wantSubstr string
 	}{
 		{"DQ on the AVX-512 level",
-			edit(asmFiles, "bitops_amd64.s", "// Requires: AVX, AVX512F\nTEXT ·testAVX512(SB)",
+			edit(asmFiles, filepath.Join(blockKernels, "blocks_amd64.s"), "// Requires: AVX, AVX512F\nTEXT ·testAVX512(SB)",
 				"// Requires: AVX, AVX512DQ, AVX512F\nTEXT ·testAVX512(SB)"),
-			goFiles, "testAVX512 requires AVX512DQ"},
+			goFiles, "TestAVX512 requires AVX512DQ"},
 		{"VPOPCNTDQ not checked",
-			asmFiles, edit(goFiles, "resolve_amd64.go", "case (avx512 | vpopcntdq).open():", "case avx512.open():"),
-			"popcountAVX512 requires AVX512VPOPCNTDQ"},
+			asmFiles, edit(goFiles, "blocks_amd64.go", "case (avx512 | vpopcntdq).open():", "case avx512.open():"),
+			"PopcountAVX512 requires AVX512VPOPCNTDQ"},
 		{"AVX-512 kernel on the AVX2 gate",
-			asmFiles, edit(goFiles, "resolve_amd64.go", "case avx512.open():\n\t\tkernels.And", "case avx2.open():\n\t\tkernels.And"),
-			"andAVX512 requires AVX512F"},
+			asmFiles, edit(goFiles, "blocks_amd64.go", "case avx512.open():\n\t\tkernels.AndAVX512", "case avx2.open():\n\t\tkernels.AndAVX512"),
+			"AndAVX512 requires AVX512F"},
 		{"call outside any gate",
-			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { andAVX2(&p[0], &p[0], &p[0], 64) }\n"),
-			"andAVX2: used outside any gate"},
+			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { kernels.AndAVX2(&p[0], &p[0], &p[0], 64) }\n"),
+			"AndAVX2: used outside any gate"},
 		{"function value outside any gate",
-			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f() { kernels.Xor = xorAVX512 }\n"),
-			"xorAVX512: used outside any gate"},
+			asmFiles, withFile(goFiles, "extra.go", "package asm\nvar f = kernels.XorAVX512\n"),
+			"XorAVX512: used outside any gate"},
 		{"Expand's kernel on the AVX-512 level alone",
 			asmFiles, edit(goFiles, "kernels_amd64.go", "case compress512.open():\n\t\treturn expandAVX512", "case avx512.open():\n\t\treturn expandAVX512"),
 			"expandAVX512 requires AVX512VBMI2, GFNI"},
 		{"call in the else branch",
-			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { if avx2.open() {} else { orAVX2(&p[0], &p[0], &p[0], 64) } }\n"),
-			"orAVX2: used outside any gate"},
+			asmFiles, withFile(goFiles, "extra.go", "package asm\nfunc f(p []byte) { if avx2.open() {} else { kernels.OrAVX2(&p[0], &p[0], &p[0], 64) } }\n"),
+			"OrAVX2: used outside any gate"},
 		{"kernel never called",
 			withFile(asmFiles, "extra_amd64.s", "// Requires: AVX\nTEXT ·orphanAVX2(SB), NOSPLIT, $0-8\n"),
 			goFiles, "orphanAVX2: never used under a gate"},

@@ -1,4 +1,4 @@
-// Command bitops writes bitops/asm/bitops_amd64.s and its Go declarations: the AVX2 and
+// Command bitops writes bitops/internal/kernels/blocks_amd64.s and its Go declarations: the AVX2 and
 // AVX-512 block kernels behind package bitops. Run it through `make generate`.
 //
 // Every kernel takes n, a positive multiple of 64, and works on whole 64-byte blocks:

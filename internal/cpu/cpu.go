@@ -1,8 +1,7 @@
 // Package cpu selects the kernel level once at start-up: the best the CPU runs,
-// lowered (never raised) by BLOOMSIMD_IMPL. Package bitops/asm resolves its block
-// kernels from Active and Has once, and again whenever tests and benchmarks switch
-// the level with Set or mask features off with MaskForTest (mask.go): both run
-// the functions registered with OnChange.
+// lowered (never raised) by BLOOMSIMD_IMPL. The kernels' callers read Active and
+// Has on every call, so tests and benchmarks can switch the level with Set or
+// mask features off with MaskForTest (mask.go).
 package cpu
 
 import (
@@ -103,21 +102,6 @@ func lower(name string) error {
 	return nil
 }
 
-// onChange are the functions run after Set, MaskForTest or their restore
-// functions changed Active or Has.
-var onChange []func()
-
-// OnChange registers f to run after every change of Active or Has: package asm
-// re-resolves its kernels. It is meant for package init functions.
-func OnChange(f func()) { onChange = append(onChange, f) }
-
-// changed runs the OnChange functions.
-func changed() {
-	for _, f := range onChange {
-		f()
-	}
-}
-
 // Set makes name the active level and returns a function restoring the previous
 // one. It only accepts levels this CPU runs, up to the Ceiling. It is meant for tests and benchmarks:
 // calling it while other goroutines run kernels is a data race.
@@ -126,6 +110,5 @@ func Set(name string) (restore func(), err error) {
 	if err := lower(name); err != nil {
 		return func() {}, fmt.Errorf("bloomsimd: %s: %w", name, err)
 	}
-	changed()
-	return func() { Active = prev; changed() }, nil
+	return func() { Active = prev }, nil
 }

@@ -1,8 +1,7 @@
 package cpu
 
 // The test hook that runs the fallback kernels of a level on a CPU that has the
-// extensions they stand in for: it clears features in Has and, as Set does for
-// Active, runs the OnChange functions.
+// extensions they stand in for: it clears features in Has.
 
 // MaskForTest clears in Has every feature set in off and returns a function that
 // restores Has as it was. It only lowers: a feature this CPU lacks stays off
@@ -27,8 +26,7 @@ func MaskForTest(off Features) (restore func()) {
 	if off.VPOPCNTDQ {
 		Has.VPOPCNTDQ = false
 	}
-	changed()
-	return func() { Has = prev; changed() }
+	return func() { Has = prev }
 }
 
 // Variant is a level run with some of its optional features masked off: the

@@ -1,21 +1,16 @@
-// Package kernels holds the block kernels of the active level as function values,
-// so that package bitops can run them after its own checks with one indirect call
-// and no CPU feature loads.
+// Package kernels holds the block kernels: the generated AVX2 and AVX-512
+// assembly on amd64 (blocks_amd64.s), the hand-written NEON assembly on arm64
+// (blocks_arm64.s), and an exported entry for each.
 //
-// The kernels trust their arguments: every pointer addresses n bytes, n is a
-// positive multiple of 64, and a destination is either one of the sources
-// exactly or apart from them. Package bitops/asm, which owns them, sets the values
-// at start-up and again whenever cpu.Set or cpu.MaskForTest changes the level;
-// on the generic level they panic. Its exported functions are the checked way in
-// for everyone else. In a build without kernels the values stay nil.
+// The entries trust their arguments: every pointer addresses n bytes, n is a
+// positive multiple of 64, a destination is either one of the sources exactly or
+// apart from them, and the CPU runs the kernel's instructions. They are one call
+// each, so the compiler inlines them, and the call of the assembly in the caller
+// is then direct, with no ABI wrapper between (a function value or a call from
+// another package would go through one). Only package bitops calls them, after
+// its own checks, and package bitops/asm, whose exported functions are the
+// checked way in for everyone else.
 package kernels
 
-var (
-	And, Or, Xor func(dst, a, b *byte, n int)     // dst = a op b
-	And3         func(dst, a, b, c *byte, n int)  // dst = a & b & c
-	OrAnd3       func(dst, a, b, c *byte, n int)  // dst |= a & b & c
-	OrInto       func(dst, src *byte, n int)      // dst |= src
-	AndInto      func(dst, src *byte, n int) bool // dst &= src; whether any bit is left
-	Test         func(p *byte, n int) bool        // whether any bit is set
-	Popcount     func(p *byte, n int) int         // the number of set bits
-)
+// The Avo program gen/bitops writes the amd64 assembly and its declarations.
+//go:generate go -C ../../../gen/bitops run . -out ../../bitops/internal/kernels/blocks_amd64.s -stubs ../../bitops/internal/kernels/blocks_amd64.go -pkg kernels

@@ -1,12 +1,12 @@
 //go:build !purego && !noasm
 
-package asm
+package kernels
 
-// Hand-written NEON kernels (bitops_arm64.s). NEON is baseline on arm64, so they need
+// Hand-written NEON kernels (blocks_arm64.s). NEON is baseline on arm64, so they need
 // no feature check. Pointers may be unaligned, and dst may be the same pointer as any
 // source: every 64-byte block is loaded in full before it is stored. The loops test
-// the count at the bottom: n = 0 would run on until a fault, so only the checked
-// functions of kernels_arm64.go call them.
+// the count at the bottom: n = 0 would run on until a fault, so only their entries
+// (entries_arm64.go) call them, for callers that checked n.
 
 // andNEON sets dst = a & b over n bytes, n a positive multiple of 64.
 //

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// Hand-written NEON kernels; see bitops_arm64.go for their contracts. Each loop
+// Hand-written NEON kernels; see blocks_arm64.go for their contracts. Each loop
 // iteration handles one 64-byte block in four 16-byte registers, loaded and stored
 // with post-increment (VLD1.P/VST1.P), so unaligned pointers are fine. Every source
 // block is loaded before the destination block is stored, which makes dst == a
