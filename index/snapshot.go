@@ -34,6 +34,7 @@ type Snapshot struct {
 	mu       sync.RWMutex
 	resolved int                   // heads held
 	chunks   map[uint64]*headChunk // by section / chunkLen
+	ahead    map[uint]*bitAhead    // by bit, its values read ahead (snapshot_ahead.go)
 }
 
 // chunkLen is the number of sections of a headChunk.
