@@ -26,11 +26,17 @@ import (
 const maxAheadBytes = 32 << 10
 
 // aheadValues holds the compressed values of consecutive sections from first.
+// A bit holds one only while it has values not yet asked for; then it goes back
+// to aheadPool for the next bit, or the next query's.
 type aheadValues struct {
 	first uint64
 	ends  []int // ends[i] is where section first+i's value ends in slab
 	slab  []byte
 }
+
+var aheadPool = sync.Pool{New: func() any {
+	return &aheadValues{slab: make([]byte, 0, maxAheadBytes)}
+}}
 
 // reset drops the values held; the next ones start at section first.
 func (a *aheadValues) reset(first uint64) {
@@ -65,8 +71,8 @@ func (a *aheadValues) value(section uint64) ([]byte, bool) {
 // waits for them rather than reading them again.
 type bitAhead struct {
 	mu     sync.Mutex
-	values aheadValues
-	asked  int // sections asked for so far
+	values *aheadValues // nil when none are held
+	asked  int          // sections asked for so far
 }
 
 // readVectors is Reader.readVectors, serving the sections the snapshot has read
@@ -80,13 +86,22 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 		defer b.mu.Unlock()
 		b.asked += len(dst)
 		asked = b.asked
-		k, err := b.values.decompress(bit, first, dst)
-		if err != nil || k == len(dst) {
-			return err
-		}
-		first, heads, dst = first+uint64(k), heads[k:], dst[k:]
-		if b.values.first >= first+uint64(len(dst)) && len(b.values.ends) > 0 {
-			return r.readVectors(ctx, sc, bit, first, heads, dst) // before the values held
+		if v := b.values; v != nil {
+			k, err := v.decompress(bit, first, dst)
+			if err != nil {
+				return err
+			}
+			if first+uint64(k) >= v.first+uint64(len(v.ends)) { // all asked for
+				b.values = nil
+				aheadPool.Put(v)
+			}
+			if k == len(dst) {
+				return nil
+			}
+			first, heads, dst = first+uint64(k), heads[k:], dst[k:]
+			if b.values != nil && b.values.first >= first+uint64(len(dst)) {
+				return r.readVectors(ctx, sc, bit, first, heads, dst) // before the values held
+			}
 		}
 	}
 	// The heads of the run, then those held after it.
@@ -111,7 +126,10 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 		}
 		defer b.mu.Unlock()
 	}
-	return r.iterateVectors(ctx, sc, bit, first, all, dst, &b.values)
+	if b.values == nil {
+		b.values = aheadPool.Get().(*aheadValues)
+	}
+	return r.iterateVectors(ctx, sc, bit, first, all, dst, b.values)
 }
 
 // decompress decompresses the values held for the sections from first on into
