@@ -80,8 +80,14 @@ type bitAhead struct {
 func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
 	r := s.r
 	b := s.bitAhead(bit)
+	var next [1][HashLength]byte
+	if b == nil && s.heldFrom(first+uint64(len(dst)), next[:]) == 1 {
+		b = s.newBitAhead(bit) // there are heads to read ahead to
+	}
 	asked := len(dst)
 	if b != nil {
+		// Wait for a read-ahead under way: Scan's workers ask for
+		// neighbouring runs at the same moment.
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.asked += len(dst)
@@ -116,15 +122,8 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 	if !r.iterate(len(all), 0) && r.missingFails() {
 		return r.getVectors(ctx, sc, bit, first, heads, dst)
 	}
-	if len(all) == n {
+	if len(all) == n || b == nil {
 		return r.iterateVectors(ctx, sc, bit, first, heads, dst, nil)
-	}
-	if b == nil {
-		if b = s.newBitAhead(bit, asked); !b.mu.TryLock() {
-			// Another call created it and reads ahead: read the run alone.
-			return r.iterateVectors(ctx, sc, bit, first, heads, dst, nil)
-		}
-		defer b.mu.Unlock()
 	}
 	if b.values == nil {
 		b.values = aheadPool.Get().(*aheadValues)
@@ -154,9 +153,8 @@ func (s *Snapshot) bitAhead(bit uint) *bitAhead {
 	return s.ahead[bit]
 }
 
-// newBitAhead returns bit's read-ahead, creating it with asked sections asked
-// for.
-func (s *Snapshot) newBitAhead(bit uint, asked int) *bitAhead {
+// newBitAhead returns bit's read-ahead, creating it if it has none.
+func (s *Snapshot) newBitAhead(bit uint) *bitAhead {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ahead == nil {
@@ -164,7 +162,7 @@ func (s *Snapshot) newBitAhead(bit uint, asked int) *bitAhead {
 	}
 	b := s.ahead[bit]
 	if b == nil {
-		b = &bitAhead{asked: asked}
+		b = new(bitAhead)
 		s.ahead[bit] = b
 	}
 	return b

@@ -1,7 +1,11 @@
 package index
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -123,4 +127,54 @@ func TestSnapshotReadAheadHeads(t *testing.T) {
 	c.checkRun(t, c.reader(t).Snapshot(), bit, 12, 4)
 	c.vectors = old
 	c.checkRun(t, snap, bit, 14, 2)
+}
+
+// Workers reading a Snapshot's runs in ascending order, as Scan's do, each
+// taking the next run of every bit (run with -race): every vector is right,
+// and the bits' runs share iterators.
+func TestSnapshotReadAheadConcurrent(t *testing.T) {
+	const n, run, workers = 64, 4, 3
+	c := newAheadChain(t, n)
+	snap := c.reader(t).Snapshot()
+	bits := []uint{3, 500, 2047}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dst := c.buffers(run)
+			for {
+				first := uint64(next.Add(run) - run)
+				if first >= n {
+					return
+				}
+				for _, bit := range bits {
+					if err := snap.Bitsets(context.Background(), bit, first, dst); err != nil {
+						errs <- err
+						return
+					}
+					for i, got := range dst {
+						if !bytes.Equal(got, c.vectors[first+uint64(i)][bit]) {
+							errs <- fmt.Errorf("bit %d, section %d: wrong vector", bit, first+uint64(i))
+							return
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// Without read-ahead, one iterator per run of each bit; the heads' few
+	// iterators are counted too.
+	its, runs := c.db.iterators.Load(), int64(len(bits)*n/run)
+	t.Logf("%d iterators for %d runs", its, runs)
+	if its >= runs*3/4 {
+		t.Errorf("%d iterators for %d runs", its, runs)
+	}
 }
