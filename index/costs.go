@@ -86,12 +86,15 @@ func (c *storeCosts) iterated(open, rest int64, keys int) {
 }
 
 // average moves the average a quarter of the way to sample (all the way from
-// 0, not measured).
+// 0, not measured). A sample is taken as at most twice the average: on a
+// loaded machine a read that lost its core for a while must not turn the
+// choice for many runs, while a real change of cost still moves the average
+// by half of itself per sample.
 func average(avg *atomic.Int64, sample int64) {
 	old := avg.Load()
 	if old == 0 {
 		avg.Store(sample)
 		return
 	}
-	avg.Store(old + (sample-old)/4)
+	avg.Store(old + (min(sample, 2*old)-old)/4)
 }

@@ -131,3 +131,27 @@ func TestReaderCheapIterators(t *testing.T) {
 		}
 	}
 }
+
+// A read that lost its core for a while (a sample a thousand times the
+// average) does not turn a Reader from iterators to point reads, and a real
+// change of cost still turns it within a few samples.
+func TestCostsOutlier(t *testing.T) {
+	var c storeCosts
+	c.pointsRead(16, 16*5000) // 5 µs per point read
+	c.iterated(9000, 15*300, 16)
+	if !c.iterate(16, 0) {
+		t.Fatal("iterators not chosen at 9 µs, point reads 5 µs")
+	}
+	c.iterated(9_000_000, 15*300, 16) // preempted
+	if !c.iterate(16, 0) {
+		t.Error("one preempted iterator turned the choice to point reads")
+	}
+	for i := range 20 {
+		if !c.iterate(16, 0) {
+			t.Logf("turned after %d samples of 1 ms", i)
+			return
+		}
+		c.iterated(1_000_000, 15*300, 16) // iterators now dear for good
+	}
+	t.Error("iterators of 1 ms still chosen over 16 point reads of 5 µs")
+}

@@ -37,6 +37,7 @@ func FuzzReader(f *testing.F) {
 				v = value
 			}
 			db.Put(BloomBitsKey(bit, s, head), v)
+			db.Put(BloomBitsKey(bit+1, s, head), good)
 		}
 		// An extra key under the bit's prefix, unless it is one of the vectors'.
 		extraKey := append([]byte{'B', bit >> 8, bit & 0xff}, extra...)
@@ -57,18 +58,33 @@ func FuzzReader(f *testing.F) {
 		}
 		err = r.Bitsets(context.Background(), bit, 0, dst)
 		want, wantErr := bitops.DecompressBytes(value, int(size/8))
-		if wantErr != nil {
-			var e *Error
-			if !errors.Is(err, ErrCorrupt) || !errors.Is(err, wantErr) || !errors.As(err, &e) || e.Section != 1 || e.Bit != bit {
-				t.Fatalf("value %x: error %v, want ErrCorrupt of bit %d, section 1 wrapping %v", value, err, bit, wantErr)
+		check := func(how string, err error) {
+			if wantErr != nil {
+				var e *Error
+				if !errors.Is(err, ErrCorrupt) || !errors.Is(err, wantErr) || !errors.As(err, &e) || e.Section != 1 || e.Bit != bit {
+					t.Fatalf("%s: value %x: error %v, want ErrCorrupt of bit %d, section 1 wrapping %v", how, value, err, bit, wantErr)
+				}
+				return
 			}
-			return
+			if err != nil {
+				t.Fatalf("%s: value %x: %v", how, value, err)
+			}
+			if !bytes.Equal(dst[0], good) || !bytes.Equal(dst[1], want) || !bytes.Equal(dst[2], good) {
+				t.Fatalf("%s: value %x: vectors %x, want %x, %x, %x", how, value, dst, good, want, good)
+			}
 		}
-		if err != nil {
-			t.Fatalf("value %x: %v", value, err)
+		check("Reader", err)
+		// A Snapshot holding the heads reads the value ahead of section 0's call.
+		r.mode = iterating
+		snap := r.Snapshot()
+		if err := snap.Bitsets(context.Background(), bit+1, 0, dst); err != nil {
+			t.Fatal(err)
 		}
-		if !bytes.Equal(dst[0], good) || !bytes.Equal(dst[1], want) || !bytes.Equal(dst[2], good) {
-			t.Fatalf("value %x: vectors %x, want %x, %x, %x", value, dst, good, want, good)
+		for s := range dst {
+			if err = snap.Bitsets(context.Background(), bit, uint64(s), dst[s:s+1]); err != nil {
+				break
+			}
 		}
+		check("Snapshot", err)
 	})
 }

@@ -22,6 +22,9 @@ type memDB struct {
 	onGet     func(key []byte) // called before each Get, if set
 	iterErr   error            // returned by every iterator's Error, if set
 	reuse     *memIter         // if set, NewIterator reinitialises and returns it
+	// reuseValues makes iterators return each value in one buffer that the next
+	// Value overwrites, as Pebble's and LevelDB's do.
+	reuseValues bool
 }
 
 type entry struct{ key, val []byte }
@@ -99,16 +102,18 @@ func (db *memDB) NewIterator(prefix, start []byte) *memIter {
 	if it == nil {
 		it = new(memIter)
 	}
-	*it = memIter{entries: all[i:j:j], pos: -1, err: db.iterErr}
+	*it = memIter{entries: all[i:j:j], pos: -1, err: db.iterErr, reuseValues: db.reuseValues}
 	return it
 }
 
 // memIter iterates a snapshot of entries.
 type memIter struct {
-	entries  []entry
-	pos      int
-	released bool
-	err      error
+	entries     []entry
+	pos         int
+	released    bool
+	err         error
+	reuseValues bool
+	value       []byte // the buffer of Value, with reuseValues
 }
 
 func (it *memIter) Next() bool {
@@ -120,10 +125,19 @@ func (it *memIter) Next() bool {
 	return true
 }
 
-func (it *memIter) Error() error  { return it.err }
-func (it *memIter) Key() []byte   { return it.entries[it.pos].key }
-func (it *memIter) Value() []byte { return it.entries[it.pos].val }
-func (it *memIter) Release()      { it.released = true }
+func (it *memIter) Error() error { return it.err }
+func (it *memIter) Key() []byte  { return it.entries[it.pos].key }
+func (it *memIter) Value() []byte {
+	if !it.reuseValues {
+		return it.entries[it.pos].val
+	}
+	if it.value == nil {
+		it.value = make([]byte, 0, 8<<10) // never reallocated: every value is overwritten
+	}
+	it.value = append(it.value[:0], it.entries[it.pos].val...)
+	return it.value
+}
+func (it *memIter) Release() { it.released = true }
 
 // ancientDB is a memDB with a freezer of canonical hashes, as a node's
 // database: Ancient serves the frozen blocks, Get only the others.

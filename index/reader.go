@@ -51,9 +51,12 @@ const (
 type readScratch struct {
 	heads [][HashLength]byte
 	ahead [][HashLength]byte // a Snapshot's heads resolved with read-ahead
-	hkey  [CanonicalHashKeyLen]byte
-	vkey  [BloomBitsKeyLen]byte
-	skey  [len(sectionHeadPrefix) + 8]byte // stored heads' iterator prefix and start
+	// vheads holds a run's heads and those of the sections a Snapshot reads
+	// ahead of it.
+	vheads [][HashLength]byte
+	hkey   [CanonicalHashKeyLen]byte
+	vkey   [BloomBitsKeyLen]byte
+	skey   [len(sectionHeadPrefix) + 8]byte // stored heads' iterator prefix and start
 	// first holds the iterator's prefix and start, never written while an
 	// iterator may hold them.
 	first [bloomBitsPrefixLength + 8]byte
@@ -142,6 +145,9 @@ func (r *Reader) bitsets(ctx context.Context, snap *Snapshot, bit uint, first ui
 		}
 		return err
 	}
+	if snap != nil {
+		return snap.readVectors(ctx, sc, bit, first, heads, dst)
+	}
 	return r.readVectors(ctx, sc, bit, first, heads, dst)
 }
 
@@ -186,7 +192,7 @@ func (r *Reader) iterate(n, gets int) bool {
 // with one iterator over the bit's keys or with a point read per section.
 func (r *Reader) readVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
 	if r.iterate(len(dst), 0) || !r.missingFails() {
-		return r.iterateVectors(ctx, sc, bit, first, heads, dst)
+		return r.iterateVectors(ctx, sc, bit, first, heads, dst, nil)
 	}
 	return r.getVectors(ctx, sc, bit, first, heads, dst)
 }
@@ -231,8 +237,10 @@ func (r *Reader) getVectors(ctx context.Context, sc *readScratch, bit uint, firs
 }
 
 // iterateVectors is readVectors with one iterator over the bit's keys from
-// section first.
-func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte) error {
+// section first. With ahead, it goes on past dst into the sections whose heads
+// follow in heads (len(heads) > len(dst)), keeping their values in ahead until
+// one is missing or ahead is full: read-ahead never fails a call.
+func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, first uint64, heads [][HashLength]byte, dst [][]byte, ahead *aheadValues) error {
 	start := r.now()
 	key := sc.first[:0]
 	key = append(key, bloomBitsPrefix)
@@ -245,9 +253,14 @@ func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, 
 	}
 	defer it.Release()
 	next := uint64(0) // dst[next] is the next vector to read
-	n := uint64(len(dst))
+	n, total := uint64(len(dst)), uint64(len(dst))
+	if ahead != nil {
+		total = uint64(len(heads))
+		ahead.reset(first + n)
+	}
 	keys, opened := 0, int64(0)
-	for next < n && it.Next() {
+loop:
+	for next < total && it.Next() {
 		if keys++; keys == 1 {
 			opened = r.now()
 		}
@@ -266,13 +279,19 @@ func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, 
 		switch {
 		case section < first+next:
 			continue // before the range: a store that ignores start
+		case section > first+next && next >= n:
+			break loop // read-ahead ends where a vector is missing
 		case section > first+next:
 			// The iterator passed section first+next without its head's key.
 			return &Error{Bit: bit, Section: first + next, Err: fmt.Errorf("%w %x", ErrNoVector, heads[next])}
 		case !bytes.Equal(k[bloomBitsPrefixLength+8:], heads[next][:]):
 			continue // indexed under a head no longer canonical
 		}
-		if err := bitops.DecompressInto(dst[next], it.Value()); err != nil {
+		if next >= n {
+			if !ahead.add(it.Value()) {
+				break // full
+			}
+		} else if err := bitops.DecompressInto(dst[next], it.Value()); err != nil {
 			return &Error{Bit: bit, Section: section, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 		}
 		if next++; next%ctxCheckEvery == 0 {
@@ -282,7 +301,11 @@ func (r *Reader) iterateVectors(ctx context.Context, sc *readScratch, bit uint, 
 		}
 	}
 	if err := it.Error(); err != nil {
-		return &Error{Bit: bit, Section: first + min(next, n-1), Err: err}
+		if next >= n && ahead != nil {
+			ahead.reset(first + n) // dst is read: only what was read ahead is doubtful
+			return nil
+		}
+		return &Error{Bit: bit, Section: first + next, Err: err}
 	}
 	if next < n {
 		return &Error{Bit: bit, Section: first + next, Err: fmt.Errorf("%w %x", ErrNoVector, heads[next])}

@@ -21,7 +21,9 @@ import (
 // many sections as it holds (at most maxReadAhead): Scan reads its runs in
 // ascending order, so a query reads heads a number of times logarithmic in its
 // sections, not once per run, and reads ahead at most about as many heads as it
-// needs.
+// needs. It reads each bit's vectors ahead the same way, into the sections
+// whose heads it holds (snapshot_ahead.go), so that a bit's runs share
+// iterators.
 //
 // A query sees each section as of one head, the one canonical when the query
 // resolved it; it never reads a vector of a head that was not canonical at that
@@ -29,11 +31,14 @@ import (
 type Snapshot struct {
 	r *Reader
 	// fill is held by the call resolving heads with read-ahead; a call that
-	// misses heads meanwhile resolves its own sections only, without waiting.
+	// misses heads meanwhile waits for it: Scan's workers ask for neighbouring
+	// runs at the same moment, and the read-ahead under way usually holds
+	// theirs.
 	fill     sync.Mutex
 	mu       sync.RWMutex
 	resolved int                   // heads held
 	chunks   map[uint64]*headChunk // by section / chunkLen
+	ahead    map[uint]*bitAhead    // by bit, its values read ahead (snapshot_ahead.go)
 }
 
 // chunkLen is the number of sections of a headChunk.
@@ -68,11 +73,13 @@ func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, hea
 	if ok {
 		return nil
 	}
-	n, w := len(heads), len(heads)
-	if s.fill.TryLock() {
-		defer s.fill.Unlock()
-		w += min(held, maxReadAhead)
+	s.fill.Lock()
+	defer s.fill.Unlock()
+	if held, ok = s.lookup(first, heads); ok {
+		return nil // resolved by the call waited for
 	}
+	n := len(heads)
+	w := n + min(held, maxReadAhead)
 	if cap(sc.ahead) < w {
 		sc.ahead = make([][HashLength]byte, w)
 	}
