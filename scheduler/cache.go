@@ -67,7 +67,11 @@ type cache struct {
 	ghosts     map[key]int // key -> how many times it is queued in ghost
 	ghostLimit int         // ghost keys remembered, about main's entry count
 	evictions  int64
+	spare      []*entry // evicted entries for add to reuse: a full cache evicts one per add
 }
+
+// maxSpare bounds the entries kept for reuse.
+const maxSpare = 64
 
 func newCache(budget int64, vectorBytes int) *cache {
 	return &cache{
@@ -124,13 +128,20 @@ func (c *cache) add(k key, data []byte) {
 	if c.lookup(k) != nil {
 		return
 	}
-	e := &entry{key: k, data: data}
-	if e.bytes() > c.budget {
+	size := int64(len(data)) + entryOverhead // e.bytes()
+	if size > c.budget {
 		return
 	}
-	for c.bytes()+e.bytes() > c.budget {
+	for c.bytes()+size > c.budget {
 		c.evict()
 	}
+	var e *entry
+	if n := len(c.spare); n > 0 {
+		e, c.spare = c.spare[n-1], c.spare[:n-1]
+	} else {
+		e = new(entry)
+	}
+	*e = entry{key: k, data: data}
 	m := c.bits[k.bit]
 	if m == nil {
 		m = make(sections)
@@ -177,6 +188,7 @@ func (c *cache) evictSmall() bool {
 		c.remove(e)
 		c.evictions++
 		c.remember(e.key)
+		c.recycle(e)
 		return true
 	}
 	return false
@@ -194,7 +206,18 @@ func (c *cache) evictMain() {
 		c.mainBytes -= e.bytes()
 		c.remove(e)
 		c.evictions++
+		c.recycle(e)
 		return
+	}
+}
+
+// recycle keeps an evicted entry, which no map or queue holds any more, for
+// add. Entries are touched only under the Scheduler's lock, so reuse is safe;
+// the data is not kept (a waiter may still be copying it).
+func (c *cache) recycle(e *entry) {
+	if len(c.spare) < maxSpare {
+		*e = entry{}
+		c.spare = append(c.spare, e)
 	}
 }
 

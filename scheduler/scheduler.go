@@ -270,9 +270,10 @@ func (s *Scheduler) releaseRead() { <-s.reads }
 // the others from reads in flight or new ones, one per run of missing sections.
 func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	var (
-		waits  []*flight // per section of dst, nil when served from the cache
-		groups []*readGroup
-		hits   int
+		waits    []*flight // per section of dst, nil when served from the cache
+		groupBuf [4]*readGroup
+		groups   = groupBuf[:0] // the read groups waited for: rarely more than a few
+		hits     int
 	)
 	s.mu.Lock()
 	if s.closed {
