@@ -108,6 +108,11 @@ func TestBytes(p []byte) bool {
 		}
 		return len(p) > 0 && anySetGeneric(p)
 	}
+	// The first word first, as go-ethereum's word loop does: a vector with a bit set
+	// there returns without the call.
+	if le.Uint64(p) != 0 {
+		return true
+	}
 	m := blockBytes(len(p))
 	if m < len(p) && anySetGeneric(p[m:]) {
 		return true
