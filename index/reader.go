@@ -25,7 +25,7 @@ import (
 // (costs.go; go-ethereum's memorydb copies the whole database per iterator). A
 // reorg that lands between the two reads can give vectors of the heads read, as
 // go-ethereum's bloom servers do. For a query, Snapshot reads each section's
-// head once.
+// head once, and each bit's vectors ahead of Scan's runs.
 type Reader struct {
 	db          store
 	ancient     ancientReader // nil when the store has no freezer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bloomsimd/bloomsimd/bitops"
 )
@@ -70,9 +71,10 @@ func (a *aheadValues) value(section uint64) ([]byte, bool) {
 // bit's values are read ahead, so that a call for sections being read ahead
 // waits for them rather than reading them again.
 type bitAhead struct {
-	mu     sync.Mutex
-	values *aheadValues // nil when none are held
-	asked  int          // sections asked for so far
+	mu      sync.Mutex
+	reading atomic.Bool  // mu is held to read ahead
+	values  *aheadValues // nil when none are held
+	asked   int          // sections asked for so far
 }
 
 // readVectors is Reader.readVectors, serving the sections the snapshot has read
@@ -86,9 +88,14 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 	}
 	asked := len(dst)
 	if b != nil {
-		// Wait for a read-ahead under way: Scan's workers ask for
-		// neighbouring runs at the same moment.
-		b.mu.Lock()
+		if !b.mu.TryLock() {
+			if b.reading.Load() {
+				// Another worker reads ahead: read the run alone rather
+				// than wait, so that Scan's workers stay parallel.
+				return r.readVectors(ctx, sc, bit, first, heads, dst)
+			}
+			b.mu.Lock()
+		}
 		defer b.mu.Unlock()
 		b.asked += len(dst)
 		asked = b.asked
@@ -128,6 +135,8 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 	if b.values == nil {
 		b.values = aheadPool.Get().(*aheadValues)
 	}
+	b.reading.Store(true)
+	defer b.reading.Store(false)
 	return r.iterateVectors(ctx, sc, bit, first, all, dst, b.values)
 }
 

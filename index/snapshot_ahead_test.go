@@ -174,7 +174,7 @@ func TestSnapshotReadAheadConcurrent(t *testing.T) {
 	// iterators are counted too.
 	its, runs := c.db.iterators.Load(), int64(len(bits)*n/run)
 	t.Logf("%d iterators for %d runs", its, runs)
-	if its >= runs*3/4 {
+	if its >= runs {
 		t.Errorf("%d iterators for %d runs", its, runs)
 	}
 }
