@@ -234,3 +234,25 @@ func TestAdoptPreciseReportsStage(t *testing.T) {
 		t.Fatal("-w wrote despite the problem")
 	}
 }
+
+// TestAdoptPreciseForeignImports: a fork whose eth package takes common, rawdb
+// and rlp from another module (subnet-evm takes them from libevm) gets the
+// precise file with those imports, not paths under its own root.
+func TestAdoptPreciseForeignImports(t *testing.T) {
+	dir := copyFork(t)
+	lib := "package eth\n\nimport (\n\t\"example.com/lib/common\"\n\t\"example.com/lib/core/rawdb\"\n\t\"example.com/lib/rlp\"\n)\n\n" +
+		"var (\n\t_ common.Hash\n\t_ = rawdb.ReadReceiptsRLP\n\t_ = rlp.DecodeBytes\n)\n"
+	if err := os.WriteFile(filepath.Join(dir, "eth/lib.go"), []byte(lib), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(dir, options{write: true, precise: true}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	got := readFile(t, dir, "eth/bloomsimd_precise.go")
+	for _, want := range []string{`"example.com/lib/common"`, `"example.com/lib/core/rawdb"`, `"example.com/lib/rlp"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("eth/bloomsimd_precise.go lacks %s", want)
+		}
+	}
+}

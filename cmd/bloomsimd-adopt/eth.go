@@ -68,7 +68,7 @@ func (t *tree) adoptEth(snapshot string, precise bool) {
 	}
 	t.generate("eth/bloomsimd.go", "eth", ethFile, imp, "the node's bloom-bit index: Reader and live head composed, fed from the chain head, BloomSource")
 	if precise {
-		t.generatePreciseEth(imp)
+		t.generatePreciseEth(files, imp)
 	}
 }
 

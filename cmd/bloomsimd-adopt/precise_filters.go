@@ -103,10 +103,11 @@ func (t *tree) insertPreciseCall(f *srcFile, fn *ast.FuncDecl) {
 }
 
 // generatePreciseEth (-precise) writes eth/bloomsimd_precise.go, the node's
-// precise log index, which eth/bloomsimd.go builds, feeds and stops. common,
-// core/rawdb and rlp are named from the module's root, where every fork keeps
-// them (imp has the eth package's own imports).
-func (t *tree) generatePreciseEth(imp map[string]string) {
+// precise log index, which eth/bloomsimd.go builds, feeds and stops. imp has
+// the eth package's imports; common, core/rawdb and rlp are named as the eth
+// package (files) imports them, since a fork may take them from another module
+// (subnet-evm's come from libevm), else from the module's root.
+func (t *tree) generatePreciseEth(files []*srcFile, imp map[string]string) {
 	const rel = "eth/bloomsimd_precise.go"
 	for _, name := range []string{"preciseSIMD", "newPreciseSIMD", "preciseBlocks", "appendBlockValues", "storedLog", "storedReceipt"} {
 		if where := t.declared("eth", "", name); where != "" && where != rel {
@@ -122,6 +123,14 @@ func (t *tree) generatePreciseEth(imp map[string]string) {
 		"common": t.module + "/common",
 		"rawdb":  imp["core"] + "/rawdb",
 		"rlp":    t.module + "/rlp",
+	}
+	for name := range data {
+		for _, f := range files {
+			if p := f.importPath(name); p != "" {
+				data[name] = p
+				break
+			}
+		}
 	}
 	for _, name := range []string{"types", "ethdb", "log"} {
 		data[name] = imp[name]
