@@ -67,11 +67,9 @@ cd "$OUT"
 # The module path inside the copy (libevm's is github.com/ava-labs/libevm).
 GMOD=$(sed -n 's/^module //p' go.mod)
 
-# go-ethereum itself also gets the precise log index (-precise, issue 16).
-ADOPT_FLAGS=
-if [ "$MODE" = test ] || [ "$MODE" = bench ]; then
-	ADOPT_FLAGS=-precise
-fi
+# Every copy also gets the precise log index (-precise, issue 16), so the
+# forks' own tests build and run nodes with it.
+ADOPT_FLAGS=-precise
 step "adopt bloomsimd with cmd/bloomsimd-adopt $ADOPT_FLAGS (the diff: ${OUT#"$ROOT"/}/adopt.diff)"
 (cd "$ROOT" && $GO build -o "$OUT/.bloomsimd-adopt" ./cmd/bloomsimd-adopt)
 ./.bloomsimd-adopt $ADOPT_FLAGS -diff . >adopt.diff
