@@ -49,8 +49,8 @@ var layers = []layer{
 	// Full eth_getLogs inside the go-ethereum copy (scripts/gethcopy.sh bench):
 	// one query per row and count; its Pebble chains (16 sections here unless
 	// BLOOMSIMD_GETH_BENCH_SECTIONS says otherwise; 256 in make bench-geth) are
-	// built once into .tmp.
-	{"node", "^BenchmarkBloomSIMDGetLogsLive$", "1x", ""},
+	// built once into .tmp. PreciseGetLogs adds the precise log index (issue 16).
+	{"node", "^BenchmarkBloomSIMD(GetLogsLive|PreciseGetLogs)$", "1x", ""},
 }
 
 // nodeLayer runs in the go-ethereum copy, through the script, not in bench/.

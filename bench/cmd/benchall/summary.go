@@ -32,10 +32,14 @@ type layerSummary struct {
 //     index Reader (what a node gets with the swapped imports and our server);
 //   - scan: Matcher.Scan over the Reader (the one-patch fast path).
 //
-// The node layer (eth_getLogs in the go-ethereum copy) names its paths impl=dropin
-// and impl=scan, on the implementation the dispatcher selects: its rows count as
-// that implementation's (nodeImpl).
-var paths = map[string]string{"multiplex": "multiplex", "dropin": "dropin", "scan": "scan"}
+// The node layer (eth_getLogs in the go-ethereum copy) names its paths impl=dropin,
+// impl=scan and impl=precise (the precise log index), on the implementation the
+// dispatcher selects: its rows count as that implementation's (nodeImpl).
+var paths = map[string]string{"multiplex": "multiplex", "dropin": "dropin", "scan": "scan", "precise": "precise"}
+
+// nodePaths are the node layer's paths: its go-ethereum rows are the base of each
+// (a path's summary lists only the rows that path ran).
+var nodePaths = []string{"dropin", "scan", "precise"}
 
 // nodeImpl is the implementation the node layer's rows ran with.
 var nodeImpl = bitops.Implementation()
@@ -130,9 +134,13 @@ func summarize(path string) ([]*layerSummary, error) {
 		switch {
 		case l != nodeLayer:
 			add(path, impl)
-		case impl == "geth": // the node layer's go-ethereum rows: the base of both paths
-			add("dropin", impl)
-			add("scan", impl)
+		case impl == "geth": // the node layer's go-ethereum rows: the base of every path
+			for _, p := range nodePaths {
+				add(p, impl)
+			}
+		case strings.HasPrefix(config, "BloomSIMDPreciseGetLogs/") && impl != "precise":
+			// That benchmark's other rows (Scan without the live tail) are its
+			// reference, in the benchstat table; BloomSIMDGetLogsLive measures those paths.
 		default: // the node layer's impls are its paths, on the kernels this CPU selects
 			add(paths[impl], nodeImpl)
 		}
@@ -140,15 +148,21 @@ func summarize(path string) ([]*layerSummary, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
+	kept := order[:0]
 	for _, s := range order {
+		ours := false
 		for config, impls := range values[s.name] {
 			s.median[config] = map[string]float64{}
 			for impl, v := range impls {
 				s.median[config][impl] = median(v)
+				ours = ours || impl != "geth"
 			}
 		}
+		if ours { // a node path with go-ethereum's rows only did not run
+			kept = append(kept, s)
+		}
 	}
-	return order, nil
+	return kept, nil
 }
 
 func layerOf(bench string) string {

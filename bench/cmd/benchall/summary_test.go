@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// TestSummarizeNodeLayer: the node layer's rows (impl=geth, dropin, scan) are
-// summarized as two paths of the selected implementation, each against the
-// same go-ethereum rows.
+// TestSummarizeNodeLayer: the node layer's rows (impl=geth, dropin, scan,
+// precise) are summarized as paths of the selected implementation, each against
+// the same go-ethereum rows of its benchmark; a path that did not run has no
+// summary.
 func TestSummarizeNodeLayer(t *testing.T) {
 	raw := strings.Join([]string{
 		"goos: linux",
@@ -19,6 +20,9 @@ func TestSummarizeNodeLayer(t *testing.T) {
 		"BenchmarkBloomSIMDGetLogsLive/chain=c/filter=rare/range=full/impl=dropin-2 1 4000 ns/op",
 		"BenchmarkBloomSIMDGetLogsLive/chain=c/filter=rare/range=full/impl=scan-2 1 1000 ns/op",
 		"BenchmarkBloomSIMDGetLogsLive/chain=c/filter=rare/range=full/impl=scan-2 1 3000 ns/op",
+		"BenchmarkBloomSIMDPreciseGetLogs/chain=c/filter=rare/range=full/impl=geth-2 1 9000 ns/op",
+		"BenchmarkBloomSIMDPreciseGetLogs/chain=c/filter=rare/range=full/impl=scan-2 1 90 ns/op",
+		"BenchmarkBloomSIMDPreciseGetLogs/chain=c/filter=rare/range=full/impl=precise-2 1 300 ns/op",
 		"",
 	}, "\n")
 	path := filepath.Join(t.TempDir(), "raw.txt")
@@ -37,9 +41,15 @@ func TestSummarizeNodeLayer(t *testing.T) {
 		}
 		got[s.name] = g
 	}
-	want := map[string]float64{"node (dropin)": 2, "node (scan)": 4} // 8000/4000, 8000/median(1000, 3000)
-	if len(got) != len(want) || math.Abs(got["node (dropin)"]-2) > 1e-9 || math.Abs(got["node (scan)"]-4) > 1e-9 {
+	// 8000/4000, 8000/median(1000, 3000), 9000/300
+	want := map[string]float64{"node (dropin)": 2, "node (scan)": 4, "node (precise)": 30}
+	if len(got) != len(want) {
 		t.Fatalf("summaries %v, want %v", got, want)
+	}
+	for name, w := range want {
+		if math.Abs(got[name]-w) > 1e-9 {
+			t.Fatalf("summaries %v, want %v", got, want)
+		}
 	}
 }
 
