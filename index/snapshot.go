@@ -69,13 +69,13 @@ func (s *Snapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]
 // holds, after resolving (and keeping) those it does not hold yet. A head that
 // cannot be resolved is not kept: a later call tries again.
 func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, heads [][HashLength]byte) error {
-	held, ok := s.lookup(first, heads)
-	if ok {
+	if _, ok := s.lookup(first, heads); ok {
 		return nil
 	}
 	s.fill.Lock()
 	defer s.fill.Unlock()
-	if held, ok = s.lookup(first, heads); ok {
+	held, ok := s.lookup(first, heads)
+	if ok {
 		return nil // resolved by the call waited for
 	}
 	n := len(heads)
