@@ -287,6 +287,21 @@ var benchFilters = []struct {
 	{"busy", []common.Address{addrBusy}, nil},
 }
 
+// benchRange is a node benchmark's block range.
+type benchRange struct {
+	name       string
+	begin, end int64
+}
+
+// benchRanges are the node benchmarks' ranges on a chain whose head is head:
+// the full history and the last 10,000 blocks.
+func benchRanges(head uint64) []benchRange {
+	return []benchRange{
+		{"full", 0, rpc.LatestBlockNumber.Int64()},
+		{"last10k", int64(head) - 9999, rpc.LatestBlockNumber.Int64()},
+	}
+}
+
 // BenchmarkBloomSIMDGetLogs: full eth_getLogs, go-ethereum as shipped against
 // the drop-in path and the Scan path, per chain, filter and range.
 func BenchmarkBloomSIMDGetLogs(b *testing.B) {
@@ -300,13 +315,7 @@ func BenchmarkBloomSIMDGetLogs(b *testing.B) {
 				b.Fatal(err)
 			}
 			configs := newConfigs(b, db, func() uint64 { return sections }, reader)
-			ranges := []struct {
-				name       string
-				begin, end int64
-			}{
-				{"full", 0, rpc.LatestBlockNumber.Int64()},
-				{"last10k", int64(head) - 9999, rpc.LatestBlockNumber.Int64()},
-			}
+			ranges := benchRanges(head)
 			for _, f := range filters {
 				for _, r := range ranges {
 					if spec.name == "dense" && f.name == "busy" && r.name == "full" {

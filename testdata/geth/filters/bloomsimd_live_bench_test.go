@@ -32,7 +32,6 @@ import (
 	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
-	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // BenchmarkBloomSIMDGetLogsLive: full eth_getLogs up to the head, go-ethereum
@@ -59,13 +58,7 @@ func BenchmarkBloomSIMDGetLogsLive(b *testing.B) {
 			b.Logf("live index: followed %d tail blocks in %v", head+1-sections*e2eSectionSize, time.Since(start))
 			composed := index.Compose(reader, onDisk, live)
 			configs := newLiveConfigs(b, db, onDisk, reader, composed)
-			ranges := []struct {
-				name       string
-				begin, end int64
-			}{
-				{"full", 0, rpc.LatestBlockNumber.Int64()},
-				{"last10k", int64(head) - 9999, rpc.LatestBlockNumber.Int64()},
-			}
+			ranges := benchRanges(head)
 			for _, f := range filters {
 				for _, r := range ranges {
 					if f.name == "busy" && r.name == "full" {

@@ -20,7 +20,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
-	"github.com/ethereum/go-ethereum/rpc"
 )
 
 // openPreciseIndex backfills the precise index of db's sections (a no-op for
@@ -57,13 +56,7 @@ func BenchmarkBloomSIMDPreciseGetLogs(b *testing.B) {
 			configs = append([]e2eConfig{configs[0], scan}, e2eConfig{"precise", func(ctx context.Context, begin, end int64, addrs []common.Address, topics [][]common.Hash) ([]*types.Log, error) {
 				return NewFilterSystem(pb, Config{}).NewRangeFilter(begin, end, addrs, topics).Logs(ctx)
 			}, scan.backend, true})
-			ranges := []struct {
-				name       string
-				begin, end int64
-			}{
-				{"full", 0, rpc.LatestBlockNumber.Int64()},
-				{"last10k", int64(head) - 9999, rpc.LatestBlockNumber.Int64()},
-			}
+			ranges := benchRanges(head)
 			for _, f := range filters {
 				for _, r := range ranges {
 					if spec.name == "dense" && f.name == "busy" && r.name == "full" {
