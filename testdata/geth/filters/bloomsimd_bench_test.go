@@ -287,6 +287,16 @@ var benchFilters = []struct {
 	{"busy", []common.Address{addrBusy}, nil},
 }
 
+// openBenchIndex is openBenchChain with the index Reader over its bloom bits.
+func openBenchIndex(b *testing.B, spec benchChain, sections uint64) (ethdb.Database, uint64, *index.Reader) {
+	db, head := openBenchChain(b, spec, sections)
+	reader, err := index.NewReader(db, e2eSectionSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, head, reader
+}
+
 // benchRange is a node benchmark's block range.
 type benchRange struct {
 	name       string
@@ -309,11 +319,7 @@ func BenchmarkBloomSIMDGetLogs(b *testing.B) {
 	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
-			db, head := openBenchChain(b, spec, sections)
-			reader, err := index.NewReader(db, e2eSectionSize)
-			if err != nil {
-				b.Fatal(err)
-			}
+			db, head, reader := openBenchIndex(b, spec, sections)
 			configs := newConfigs(b, db, func() uint64 { return sections }, reader)
 			ranges := benchRanges(head)
 			for _, f := range filters {

@@ -41,11 +41,7 @@ func BenchmarkBloomSIMDGetLogsLive(b *testing.B) {
 	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
-			db, head := openBenchChain(b, spec, sections)
-			reader, err := index.NewReader(db, e2eSectionSize)
-			if err != nil {
-				b.Fatal(err)
-			}
+			db, head, reader := openBenchIndex(b, spec, sections)
 			onDisk := func() uint64 { return sections }
 			live, err := index.NewLive(e2eSectionSize)
 			if err != nil {

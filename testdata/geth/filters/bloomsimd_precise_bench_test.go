@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
@@ -44,11 +43,7 @@ func BenchmarkBloomSIMDPreciseGetLogs(b *testing.B) {
 	filters := benchFilters
 	for _, spec := range benchChains {
 		b.Run("chain="+spec.name, func(b *testing.B) {
-			db, head := openBenchChain(b, spec, sections)
-			reader, err := index.NewReader(db, e2eSectionSize)
-			if err != nil {
-				b.Fatal(err)
-			}
+			db, head, reader := openBenchIndex(b, spec, sections)
 			precise := openPreciseIndex(b, db, sections, head)
 			configs := newConfigs(b, db, func() uint64 { return sections }, reader)
 			scan := configs[2]
