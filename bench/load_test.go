@@ -47,14 +47,12 @@ func TestLoadSharedScheduler(t *testing.T) {
 		queries = queries[:200]
 	}
 	want := make([]load.Answer, len(queries))
-	maxBlocks := 0
 	for i, q := range queries {
 		blocks, err := e2e.OurScanQuery(context.Background(), reader.Snapshot(), w.Filters[q.Filter].Clauses, q.Begin, q.End, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want[i] = load.AnswerOf(blocks)
-		maxBlocks = max(maxBlocks, len(blocks))
 	}
 
 	goroutines := runtime.NumGoroutine()
@@ -67,12 +65,12 @@ func TestLoadSharedScheduler(t *testing.T) {
 	requests, quit := make(chan chan *matcher.Retrieval), make(chan struct{})
 	matcher.ServeRetrievals(requests, quit, e2e.ServiceThreads, e2e.SectionSize, sched)
 	var turn atomic.Uint64
-	query := func(ctx context.Context, q load.Query, dst []uint64) ([]uint64, error) {
+	query := func(ctx context.Context, q load.Query, emit func(uint64)) error {
 		clauses := w.Filters[q.Filter].Clauses
 		if turn.Add(1)%2 == 0 {
-			return e2e.DropInQueryOn(ctx, requests, clauses, q.Begin, q.End, dst)
+			return e2e.DropInOn(ctx, requests, clauses, q.Begin, q.End, emit)
 		}
-		return e2e.OurScanQuery(ctx, sched, clauses, q.Begin, q.End, dst)
+		return e2e.OurScan(ctx, sched, clauses, q.Begin, q.End, emit)
 	}
 	var probes, peak int64
 	probe := func() error {
@@ -84,14 +82,13 @@ func TestLoadSharedScheduler(t *testing.T) {
 		}
 		return nil
 	}
-	res, err := load.Run(context.Background(), 64, queries, maxBlocks, query, probe)
+	res, err := load.Run(context.Background(), 64, queries, query, probe)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, q := range queries {
 		if res.Answers[i] != want[i] {
-			t.Fatalf("query %d (%+v): %d blocks (hash %x), unshared Scan %d (hash %x)",
-				i, q, res.Answers[i].Blocks, res.Answers[i].Hash, want[i].Blocks, want[i].Hash)
+			t.Fatalf("query %d (%+v): %+v, unshared Scan %+v", i, q, res.Answers[i], want[i])
 		}
 	}
 	st := sched.Stats()

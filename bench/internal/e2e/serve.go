@@ -53,15 +53,15 @@ func Serve[R any](n int, mux chan chan *R, quit chan struct{}, wg *sync.WaitGrou
 	}
 }
 
-// MultiplexQuery runs a log query's bloom stage as a go-ethereum node does
+// Multiplex runs a log query's bloom stage as a go-ethereum node does
 // (eth/filters.Filter.indexedLogs): start starts a session delivering into the
 // channel it is given, FilterThreads Multiplex goroutines serve it through mux.
-// It appends the matches to dst.
-func MultiplexQuery[R any, S Session[R]](start func(results chan uint64) (S, error), mux chan chan *R, dst []uint64) ([]uint64, error) {
+// It hands each match to emit.
+func Multiplex[R any, S Session[R]](start func(results chan uint64) (S, error), mux chan chan *R, emit func(block uint64)) error {
 	results := make(chan uint64, ResultsBuffer)
 	session, err := start(results)
 	if err != nil {
-		return dst, err
+		return err
 	}
 	var wg sync.WaitGroup
 	for range FilterThreads {
@@ -69,11 +69,17 @@ func MultiplexQuery[R any, S Session[R]](start func(results chan uint64) (S, err
 		go func() { defer wg.Done(); session.Multiplex(RetrievalBatch, RetrievalWait, mux) }()
 	}
 	for n := range results {
-		dst = append(dst, n)
+		emit(n)
 	}
 	session.Close()
 	wg.Wait()
-	return dst, session.Error()
+	return session.Error()
+}
+
+// MultiplexQuery is Multiplex appending the matches to dst.
+func MultiplexQuery[R any, S Session[R]](start func(results chan uint64) (S, error), mux chan chan *R, dst []uint64) ([]uint64, error) {
+	err := Multiplex(start, mux, func(n uint64) { dst = append(dst, n) })
+	return dst, err
 }
 
 // servers are the node-wide bloom request servers of a Chain (ServiceThreads
@@ -191,13 +197,19 @@ func (c *Chain) readBitsets(bit uint, sections []uint64, decompress func([]byte,
 // lookup, as eth/bloombits.go reads them.
 func (c *Chain) ServerReads() uint64 { return c.servers.reads.Load() }
 
-// GethQuery runs a log query's bloom stage with a fresh go-ethereum Matcher on
-// the Chain's node servers, appending the matching blocks of [begin, end] to dst.
-func (c *Chain) GethQuery(ctx context.Context, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+// Geth runs a log query's bloom stage with a fresh go-ethereum Matcher on the
+// Chain's node servers, handing each matching block of [begin, end] to emit.
+func (c *Chain) Geth(ctx context.Context, filters [][][]byte, begin, end uint64, emit func(block uint64)) error {
 	start := func(results chan uint64) (*bloombits.MatcherSession, error) {
 		return bloombits.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
 	}
-	return MultiplexQuery(start, c.serve().geth, dst)
+	return Multiplex(start, c.serve().geth, emit)
+}
+
+// GethQuery is Geth appending the matching blocks to dst.
+func (c *Chain) GethQuery(ctx context.Context, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	err := c.Geth(ctx, filters, begin, end, func(n uint64) { dst = append(dst, n) })
+	return dst, err
 }
 
 // GethOnOurServerQuery is GethQuery with go-ethereum's Matcher asking
@@ -217,13 +229,20 @@ func (c *Chain) DropInQuery(ctx context.Context, src matcher.Source, filters [][
 	return DropInQueryOn(ctx, c.dropIn(src), filters, begin, end, dst)
 }
 
-// DropInQueryOn is DropInQuery on retrieval servers of the caller's: those
-// answering requests (matcher.ServeRetrievals over a shared scheduler, say).
-func DropInQueryOn(ctx context.Context, requests chan chan *matcher.Retrieval, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+// DropInOn is DropInQuery on retrieval servers of the caller's (those
+// answering requests: matcher.ServeRetrievals over a shared scheduler, say),
+// handing each matching block to emit.
+func DropInOn(ctx context.Context, requests chan chan *matcher.Retrieval, filters [][][]byte, begin, end uint64, emit func(block uint64)) error {
 	start := func(results chan uint64) (*matcher.MatcherSession, error) {
 		return matcher.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
 	}
-	return MultiplexQuery(start, requests, dst)
+	return Multiplex(start, requests, emit)
+}
+
+// DropInQueryOn is DropInOn appending the matching blocks to dst.
+func DropInQueryOn(ctx context.Context, requests chan chan *matcher.Retrieval, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
+	err := DropInOn(ctx, requests, filters, begin, end, func(n uint64) { dst = append(dst, n) })
+	return dst, err
 }
 
 // OurMultiplexQuery is GethQuery with our Matcher: same session protocol, same

@@ -127,16 +127,18 @@ func TestRun(t *testing.T) {
 	w := newWorkload(t)
 	qs := w.Queries(1, 500)
 	var running, most atomic.Int64
-	run := func(ctx context.Context, q Query, dst []uint64) ([]uint64, error) {
+	run := func(ctx context.Context, q Query, emit func(uint64)) error {
 		n := running.Add(1)
 		defer running.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
 		time.Sleep(50 * time.Microsecond)
-		return append(dst, uint64(q.Filter), q.Begin), nil
+		emit(uint64(q.Filter))
+		emit(q.Begin)
+		return nil
 	}
 	probes := 0
-	res, err := Run(context.Background(), 8, qs, 2, run, func() error { probes++; return nil })
+	res, err := Run(context.Background(), 8, qs, run, func() error { probes++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,25 +164,54 @@ func TestRunErrors(t *testing.T) {
 	qs := w.Queries(1, 200)
 	boom := errors.New("boom")
 	var calls atomic.Int64
-	failing := func(ctx context.Context, q Query, dst []uint64) ([]uint64, error) {
+	failing := func(ctx context.Context, q Query, emit func(uint64)) error {
 		switch n := calls.Add(1); {
 		case n == 50:
-			return dst, boom
+			return boom
 		case n > 50: // wait until the failure stops the run
 			<-ctx.Done()
-			return dst, ctx.Err()
+			return ctx.Err()
 		}
-		return dst, nil
+		return nil
 	}
-	if _, err := Run(context.Background(), 4, qs, 0, failing, nil); !errors.Is(err, boom) {
+	if _, err := Run(context.Background(), 4, qs, failing, nil); !errors.Is(err, boom) {
 		t.Fatalf("query error: got %v", err)
 	}
 	if n := calls.Load(); n > 50+4 {
 		t.Errorf("%d queries started, want at most one per client after the failure", n)
 	}
-	ok := func(ctx context.Context, q Query, dst []uint64) ([]uint64, error) { return dst, nil }
-	if _, err := Run(context.Background(), 4, qs, 0, ok, func() error { return boom }); !errors.Is(err, boom) {
+	ok := func(ctx context.Context, q Query, emit func(uint64)) error { return nil }
+	if _, err := Run(context.Background(), 4, qs, ok, func() error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("probe error: got %v", err)
+	}
+}
+
+// An Answer tells lists apart by their length, their blocks and their order.
+func TestAnswerOf(t *testing.T) {
+	base := []uint64{3, 17, 4096, 1 << 40}
+	want := AnswerOf(base)
+	if want.Blocks != 4 || !want.Ascending {
+		t.Fatalf("AnswerOf(%v) = %+v", base, want)
+	}
+	if again := AnswerOf(slices.Clone(base)); again != want {
+		t.Errorf("the same list: %+v, want %+v", again, want)
+	}
+	others := [][]uint64{
+		nil,
+		{3, 17, 4096},                // one block fewer
+		{3, 17, 4097, 1 << 40},       // one block moved by one
+		{2, 18, 4096, 1 << 40},       // the same plain sum
+		{17, 3, 4096, 1 << 40},       // out of order
+		{3, 17, 17, 4096, 1 << 40},   // a block twice
+		{3, 17, 4096, 1<<40 | 1<<63}, // a high bit
+	}
+	for _, o := range others {
+		if got := AnswerOf(o); got == want {
+			t.Errorf("AnswerOf(%v) = AnswerOf(%v) = %+v", o, base, got)
+		}
+	}
+	if a := AnswerOf([]uint64{5, 5}); a.Ascending {
+		t.Errorf("a repeated block counts as ascending: %+v", a)
 	}
 }
 

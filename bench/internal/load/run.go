@@ -10,25 +10,56 @@ import (
 	"time"
 )
 
-// Func runs one query's bloom stage, appending the matching blocks to dst (the
-// consumer of the matches) and returning it.
-type Func func(ctx context.Context, q Query, dst []uint64) ([]uint64, error)
+// Func runs one query's bloom stage, handing each matching block, in
+// ascending order, to emit: the consumer of the matches, which keeps only a
+// running summary (a client's buffer of a query's matches would be a cache miss
+// per match, the same cost on every path, and measure the consumer).
+type Func func(ctx context.Context, q Query, emit func(block uint64)) error
 
-// Answer is what a query returned, in short: the number of blocks and a hash
-// of the list, checked against a reference after the run.
+// Answer is what a query returned, in short: the number of blocks, a sum of
+// their mixed numbers (a hash of the set), and whether they came in strictly
+// ascending order; with that order, equal Answers mean equal lists but for a
+// 2^-64 chance.
 type Answer struct {
-	Blocks int
-	Hash   uint64
+	Blocks    int
+	Sum       uint64
+	Ascending bool
 }
 
-// AnswerOf returns the Answer of blocks: their number and a hash of the list
-// (FNV-1a over the numbers).
-func AnswerOf(blocks []uint64) Answer {
-	h := uint64(14695981039346656037)
-	for _, n := range blocks {
-		h = (h ^ n) * 1099511628211
+// Tally builds an Answer from the blocks of one query, one at a time. Unlike a
+// hash chain, its sum has no serial dependency from block to block.
+type Tally struct {
+	Answer
+	last uint64
+}
+
+// NewTally returns the Tally of no blocks.
+func NewTally() Tally { return Tally{Answer: Answer{Ascending: true}} }
+
+// Add counts the next block.
+func (t *Tally) Add(block uint64) {
+	if t.Blocks > 0 && block <= t.last {
+		t.Ascending = false
 	}
-	return Answer{len(blocks), h}
+	t.last = block
+	t.Blocks++
+	t.Sum += mix(block)
+}
+
+// mix is splitmix64's finalizer: every input bit affects every output bit.
+func mix(x uint64) uint64 {
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// AnswerOf returns the Answer of blocks.
+func AnswerOf(blocks []uint64) Answer {
+	t := NewTally()
+	for _, n := range blocks {
+		t.Add(n)
+	}
+	return t.Answer
 }
 
 // Result is what Run measured.
@@ -37,8 +68,7 @@ type Result struct {
 	Latencies []time.Duration // per query, in query order
 	Answers   []Answer        // per query, in query order
 	// PeakHeap is the most heap bytes in objects (live or not yet swept) seen
-	// during the run (run a GC before), less the clients' match buffers: what
-	// the node and its query path hold.
+	// during the run (run a GC before): what the node and its query path hold.
 	PeakHeap uint64
 }
 
@@ -59,13 +89,11 @@ const sampleEvery = 2 * time.Millisecond
 
 // Run runs queries through run from clients goroutines at once, each taking
 // the next query not yet taken, as soon as its previous one is answered. Each
-// client collects the matches into one buffer, allocated before the run with
-// room for maxBlocks (the largest answer), so that the run measures the query
-// paths, not the growth of their consumers' buffers. probe,
+// client tallies the matches of a query into its Answer. probe,
 // if not nil, is called every sampleEvery during the run and once at its end
 // (to watch a cache's size); its error fails the run. The first error of a
 // query stops the others and is returned.
-func Run(ctx context.Context, clients int, queries []Query, maxBlocks int, run Func, probe func() error) (*Result, error) {
+func Run(ctx context.Context, clients int, queries []Query, run Func, probe func() error) (*Result, error) {
 	if clients < 1 {
 		return nil, fmt.Errorf("load: %d clients", clients)
 	}
@@ -77,30 +105,28 @@ func Run(ctx context.Context, clients int, queries []Query, maxBlocks int, run F
 	sampled := make(chan error, 1)
 	go func() { sampled <- sample(stopSampling, &res.PeakHeap, probe) }()
 
-	dsts := make([][]uint64, clients)
-	for i := range dsts {
-		dsts[i] = make([]uint64, 0, maxBlocks)
-	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
-	for _, dst := range dsts {
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var tally Tally
+			add := tally.Add
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(queries) || ctx.Err() != nil {
 					return
 				}
+				tally = NewTally()
 				t0 := time.Now()
-				var err error
-				if dst, err = run(ctx, queries[i], dst[:0]); err != nil {
+				if err := run(ctx, queries[i], add); err != nil {
 					cancel(fmt.Errorf("load: query %d (%+v): %w", i, queries[i], err))
 					return
 				}
 				res.Latencies[i] = time.Since(t0)
-				res.Answers[i] = AnswerOf(dst)
+				res.Answers[i] = tally.Answer
 			}
 		}()
 	}
@@ -110,7 +136,6 @@ func Run(ctx context.Context, clients int, queries []Query, maxBlocks int, run F
 	if err := <-sampled; err != nil {
 		return nil, err
 	}
-	res.PeakHeap -= min(res.PeakHeap, uint64(clients*maxBlocks*8))
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
