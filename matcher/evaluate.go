@@ -58,6 +58,24 @@ func (m *Matcher) appendMatches(blocks []uint64, run []byte, section, begin, end
 	return blocks
 }
 
+// emitMatches is appendMatches handing the blocks to emit instead, a 64-byte
+// chunk of run at a time through a buffer on the stack; it reports false as
+// soon as emit does.
+func (m *Matcher) emitMatches(run []byte, section, begin, end uint64, emit func(uint64) bool) bool {
+	first, last := m.sectionBlocks(section, begin, end)
+	base := section * m.sectionSize
+	var buf [512]uint64 // the set bits of 64 bytes
+	for i := 0; i < len(run); i += 64 {
+		for _, b := range bitops.AppendSetBits(buf[:0], run[i:min(i+64, len(run))], base+8*uint64(i)) {
+			// Past last come only wrapped-around numbers (below first), if any.
+			if first <= b && b <= last && !emit(b) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // clip keeps the blocks within [first, last], in place. (In the last section of
 // the uint64 range, block numbers past the end wrap around to small ones.)
 func clip(blocks []uint64, first, last uint64) []uint64 {

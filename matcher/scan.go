@@ -183,8 +183,8 @@ func poke(c chan struct{}) {
 // parallel computes runs on the calling goroutine and on helpers goroutines.
 // Runs are claimed in order, and never more than len(results) ahead of the runs
 // emitted. The caller emits whatever is done, in order, and otherwise computes
-// the next run itself: on one core it never waits, and a run costs no hand-off
-// unless a helper computed it.
+// the next run itself, emitting it directly when it is the next to emit: on one
+// core it never waits, and a run costs no hand-off unless a helper computed it.
 func (sc *scan) parallel(ctx context.Context, runs uint64, helpers int, emit func(uint64) bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	results := getResults(4 * (helpers + 1))
@@ -255,7 +255,19 @@ func (sc *scan) parallel(ctx context.Context, runs uint64, helpers int, emit fun
 	for e := uint64(0); e < runs; {
 		res := &results[e%uint64(len(results))]
 		if res.seq.Load() != e+1 {
-			if r, ok, _ := claim(); ok {
+			if r, ok, _ := claim(); ok && r == e {
+				// The next run to emit: emit its matches as they are found,
+				// with no hand-off through results.
+				section, n := sc.sections(r)
+				more, err := w.scanEmit(ctx, section, n, emit)
+				if err != nil || !more {
+					return err
+				}
+				e++
+				emitted.Store(e)
+				poke(space)
+				continue
+			} else if ok {
 				compute(w, r)
 				continue
 			}
@@ -345,9 +357,9 @@ func maxRunLen(vb int, feed bool) int {
 	return max(1, scanRunBytes/vb)
 }
 
-// scan evaluates the n sections from section and appends their matching blocks
-// within the scan's range to blocks.
-func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []uint64) ([]uint64, error) {
+// evaluate computes the results of the n sections from section into w.run,
+// marking in w.alive those with a match left; it reports whether any has one.
+func (w *scanWorker) evaluate(ctx context.Context, section uint64, n int) (bool, error) {
 	m := w.sc.m
 	alive := w.alive[:n]
 	for i := range alive {
@@ -355,7 +367,7 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 	}
 	for g := range m.groups {
 		if err := ctx.Err(); err != nil {
-			return blocks, err
+			return false, err
 		}
 		if w.sc.ahead != nil {
 			w.sc.ahead.wantGroup(g, section, alive)
@@ -377,7 +389,7 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 					in[k] = w.refs[k] // a feed's vectors stay as they are: no copy
 				}
 				if err := w.fetch(ctx, m.bits[grp.bits[c[k]]], section, alive, in[k]); err != nil {
-					return blocks, err
+					return false, err
 				}
 			}
 			for i, ok := range alive {
@@ -394,11 +406,21 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 			}
 		}
 		if !left {
-			return blocks, nil
+			return false, nil
 		}
+	}
+	return true, nil
+}
+
+// scan evaluates the n sections from section and appends their matching blocks
+// within the scan's range to blocks.
+func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []uint64) ([]uint64, error) {
+	if left, err := w.evaluate(ctx, section, n); !left || err != nil {
+		return blocks, err
 	}
 	// Grow blocks once for the run's matches rather than by doubling: a busy
 	// filter matches thousands of blocks per run.
+	alive := w.alive[:n]
 	need := 0
 	for i, ok := range alive {
 		if ok {
@@ -408,10 +430,24 @@ func (w *scanWorker) scan(ctx context.Context, section uint64, n int, blocks []u
 	blocks = slices.Grow(blocks, need)
 	for i, ok := range alive {
 		if ok {
-			blocks = m.appendMatches(blocks, w.run[i], section+uint64(i), w.sc.begin, w.sc.end)
+			blocks = w.sc.m.appendMatches(blocks, w.run[i], section+uint64(i), w.sc.begin, w.sc.end)
 		}
 	}
 	return blocks, nil
+}
+
+// scanEmit evaluates the n sections from section and hands their matching
+// blocks within the scan's range to emit, reporting false when emit does.
+func (w *scanWorker) scanEmit(ctx context.Context, section uint64, n int, emit func(uint64) bool) (bool, error) {
+	if left, err := w.evaluate(ctx, section, n); !left || err != nil {
+		return true, err
+	}
+	for i, ok := range w.alive[:n] {
+		if ok && !w.sc.m.emitMatches(w.run[i], section+uint64(i), w.sc.begin, w.sc.end, emit) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // fetch reads the vectors of bit for the alive sections from section on into

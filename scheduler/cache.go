@@ -1,5 +1,7 @@
 package scheduler
 
+import "sync/atomic"
+
 // The vector cache: S3-FIFO (Yang et al., SOSP 2023). New vectors enter a small
 // FIFO holding a tenth of the budget; one that is hit again while there moves
 // to the main FIFO when it leaves the small one, and the others leave the cache,
@@ -8,7 +10,8 @@ package scheduler
 // more lap per hit (up to 3). So one full-history query, which reads every
 // vector once, only ever churns the small FIFO and never flushes the hot set in
 // main, which an LRU would (see TestCacheScanResistant and BenchmarkCachePolicy).
-// Hits only bump a counter: no list is touched on the hot path.
+// Hits only bump a counter: no list is touched on the hot path, so hits are
+// served under the Scheduler's read lock.
 
 // key names one vector: a bloom bit in a section.
 type key struct {
@@ -23,9 +26,12 @@ const entryOverhead = 96
 type entry struct {
 	key   key
 	data  []byte
-	freq  uint8
-	small bool // in the small FIFO, else in main
+	freq  atomic.Uint32 // hits since the last lap, up to maxFreq: bumped under the read lock
+	small bool          // in the small FIFO, else in main
 }
+
+// maxFreq caps an entry's laps in main.
+const maxFreq = 3
 
 func (e *entry) bytes() int64 { return int64(len(e.data)) + entryOverhead }
 
@@ -51,9 +57,10 @@ func (q *fifo[T]) pop() T {
 	return v
 }
 
-// cache is the byte-budgeted S3-FIFO cache. It is not safe for concurrent use:
-// the Scheduler holds its lock around every call. Cached data is never written
-// after insertion, so readers may copy it after the lock is released.
+// cache is the byte-budgeted S3-FIFO cache. The Scheduler holds its write lock
+// around every call but get (sections.get), which needs only its read lock:
+// get touches nothing but an entry's atomic counter. Cached data is never
+// written after insertion, so readers may copy it after the lock is released.
 type cache struct {
 	budget     int64
 	smallLimit int64
@@ -100,8 +107,7 @@ func (m sections) get(section uint64) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	if e.freq < 3 {
-		e.freq++
+	for f := e.freq.Load(); f < maxFreq && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
 	}
 	return e.data, true
 }
@@ -141,7 +147,8 @@ func (c *cache) add(k key, data []byte) {
 	} else {
 		e = new(entry)
 	}
-	*e = entry{key: k, data: data}
+	e.key, e.data, e.small = k, data, false
+	e.freq.Store(0)
 	m := c.bits[k.bit]
 	if m == nil {
 		m = make(sections)
@@ -175,8 +182,9 @@ func (c *cache) evictSmall() bool {
 	for c.small.len() > 0 {
 		e := c.small.pop()
 		c.smallBytes -= e.bytes()
-		if e.freq > 0 {
-			e.freq, e.small = 0, false
+		if e.freq.Load() > 0 {
+			e.freq.Store(0)
+			e.small = false
 			c.main.push(e)
 			c.mainBytes += e.bytes()
 			if c.mainBytes > c.budget-c.smallLimit {
@@ -198,8 +206,8 @@ func (c *cache) evictSmall() bool {
 func (c *cache) evictMain() {
 	for c.main.len() > 0 {
 		e := c.main.pop()
-		if e.freq > 0 {
-			e.freq--
+		if e.freq.Load() > 0 {
+			e.freq.Add(^uint32(0))
 			c.main.push(e)
 			continue
 		}
@@ -216,7 +224,8 @@ func (c *cache) evictMain() {
 // the data is not kept (a waiter may still be copying it).
 func (c *cache) recycle(e *entry) {
 	if len(c.spare) < maxSpare {
-		*e = entry{}
+		e.key, e.data, e.small = key{}, nil, false
+		e.freq.Store(0)
 		c.spare = append(c.spare, e)
 	}
 }

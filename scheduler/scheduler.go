@@ -58,9 +58,12 @@ type Scheduler struct {
 	base   context.Context // cancelled by Close: ends every read
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // read goroutines
+	jobs   chan readJob   // reads for idle read goroutines: room for maxIdle
 
-	mu       sync.Mutex
+	mu       sync.RWMutex // the write lock for all but cache hits
 	closed   bool
+	idle     int // read goroutines waiting for a job (under mu)
+	maxIdle  int
 	epoch    uint64 // Invalidate calls so far: reads started before one are not cached
 	inflight map[key]*flight
 	cache    *cache
@@ -115,6 +118,8 @@ func New(src Source, sectionSize uint64, cfg Config) (*Scheduler, error) {
 		helpers:  make(chan struct{}, cfg.MaxHelpers),
 		inflight: make(map[key]*flight),
 		cache:    newCache(cfg.CacheBytes, vb),
+		jobs:     make(chan readJob, cfg.MaxReads),
+		maxIdle:  cfg.MaxReads,
 	}
 	s.changing, _ = src.(ChangingSource)
 	s.base, s.cancel = context.WithCancel(context.Background())
@@ -268,7 +273,39 @@ func (s *Scheduler) releaseRead() { <-s.reads }
 
 // bitsetsStable serves sections that do not change: cached vectors at once,
 // the others from reads in flight or new ones, one per run of missing sections.
+// The leading cached vectors, usually all of them, take only the read lock.
 func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	n, err := s.cachedPrefix(bit, first, dst)
+	if err != nil || n == len(dst) {
+		return err
+	}
+	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:])
+}
+
+// cachedPrefix copies the cached vectors of dst's leading sections, under the
+// read lock, and returns how many it copied.
+func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	cached := s.cache.bit(bit)
+	for i := range dst {
+		data, ok := cached.get(first + uint64(i))
+		if !ok {
+			s.hits.Add(int64(i))
+			return i, nil
+		}
+		copy(dst[i], data)
+	}
+	s.hits.Add(int64(len(dst)))
+	return len(dst), nil
+}
+
+// bitsetsMissing is bitsetsStable from the first section not found cached,
+// under the write lock: it joins reads in flight or starts new ones.
+func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	var (
 		waits    []*flight // per section of dst, nil when served from the cache
 		groupBuf [4]*readGroup
@@ -384,14 +421,57 @@ func (s *Scheduler) startRead(bit uint, first uint64, waits []*flight) *readGrou
 		waits[i] = f
 		s.inflight[key{bit, first + uint64(i)}] = f
 	}
-	s.wg.Add(1)
-	go s.read(ctx, g, bit, first)
+	s.run(readJob{ctx, g, bit, first})
 	return g
 }
 
-// read reads the vectors of g's flights, caches them and settles the group.
-func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint64) {
+// readJob is one read for a read goroutine.
+type readJob struct {
+	ctx   context.Context
+	g     *readGroup
+	bit   uint
+	first uint64
+}
+
+// run hands j to an idle read goroutine, or starts one. Call with s.mu held
+// and s not closed. Read goroutines outlive their read, up to maxIdle of them:
+// a Source's read (Pebble's, say) runs deep, and a new goroutine would grow
+// its stack anew for every read.
+func (s *Scheduler) run(j readJob) {
+	if s.idle > 0 {
+		s.idle--
+		s.jobs <- j // never blocks: the channel has room for every idle goroutine
+		return
+	}
+	s.wg.Add(1)
+	go s.reader(j)
+}
+
+// reader runs j, then waits for more jobs while it is one of at most maxIdle
+// idle read goroutines, until Close. Close stops sending before it cancels
+// s.base, so the jobs queued by then are all run.
+func (s *Scheduler) reader(j readJob) {
 	defer s.wg.Done()
+	for {
+		if !s.read(j.ctx, j.g, j.bit, j.first) {
+			return
+		}
+		select {
+		case j = <-s.jobs:
+		case <-s.base.Done():
+			select {
+			case j = <-s.jobs: // queued before Close: run it (its context is cancelled)
+			default:
+				return
+			}
+		}
+	}
+}
+
+// read reads the vectors of g's flights, caches them and settles the group.
+// It reports whether its goroutine is to wait for the next job, counted idle
+// before the waiters wake: a waiter's next read then finds it.
+func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint64) (idle bool) {
 	defer g.cancel()
 	n := len(g.flights)
 	var bufs [][]byte
@@ -429,6 +509,10 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 			}
 		}
 	}
+	if idle = !s.closed && s.idle < s.maxIdle; idle {
+		s.idle++
+	}
 	s.mu.Unlock()
 	close(g.done)
+	return idle
 }

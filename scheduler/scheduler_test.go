@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,11 @@ func (s *countingSource) Bitsets(ctx context.Context, bit uint, first uint64, ds
 	}
 	return nil
 }
+
+// noLeaks checks that no goroutine is left once the test's Schedulers have
+// closed (cleanups run last-registered first, so call it before newTest): idle
+// read goroutines end only with Close.
+func noLeaks(t *testing.T) { t.Cleanup(func() { goleak.VerifyNone(t) }) }
 
 func newTest(t *testing.T, src Source, cfg Config) *Scheduler {
 	t.Helper()
@@ -116,7 +122,7 @@ func TestNewRefuses(t *testing.T) {
 // Concurrent requests for the same sections cost one read; a run of missing
 // sections is one read; later requests hit the cache.
 func TestSchedulerDeduplicates(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	src := &countingSource{gate: make(chan struct{})}
 	s, err := New(src, testSize, Config{})
 	if err != nil {
@@ -191,7 +197,7 @@ func hostile(how string) *countingSource {
 
 // Failures reach every waiter with Read's error and are never cached.
 func TestSchedulerHostileSources(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	for _, c := range []struct {
 		how  string
 		want error
@@ -243,7 +249,7 @@ func TestSchedulerHostileSources(t *testing.T) {
 // A waiter whose context ends returns at once; the read goes on for the
 // others. A read all of whose waiters left is cancelled.
 func TestSchedulerCancelledWaiter(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	src := &countingSource{gate: make(chan struct{})}
 	s, err := New(src, testSize, Config{})
 	if err != nil {
@@ -292,7 +298,7 @@ func TestSchedulerCancelledWaiter(t *testing.T) {
 
 // A read that blocks on one bit holds up no other bit.
 func TestSchedulerSlowBitAlone(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	block := make(chan struct{})
 	src := &countingSource{}
 	src.hook = func(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
@@ -325,7 +331,7 @@ func TestSchedulerSlowBitAlone(t *testing.T) {
 
 // Close ends blocked reads; their waiters get ErrClosed and no goroutine stays.
 func TestSchedulerClose(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	src := &countingSource{gate: make(chan struct{})}
 	s, err := New(src, testSize, Config{})
 	if err != nil {
@@ -380,7 +386,7 @@ func TestSchedulerChangingNotCached(t *testing.T) {
 // Many goroutines asking overlapping runs get the plain answers, the cache
 // never exceeds its budget, reads stay within MaxReads.
 func TestSchedulerUnderLoad(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	noLeaks(t)
 	src := &countingSource{}
 	src.hook = func(context.Context, uint, uint64, [][]byte) error {
 		time.Sleep(20 * time.Microsecond)
@@ -450,6 +456,50 @@ func TestSchedulerUnderLoad(t *testing.T) {
 	}
 	t.Logf("%+v", st)
 	s.Close()
+}
+
+// Read goroutines outlive their reads, but no more than MaxReads of them stay
+// idle; a burst of slow reads still gets a goroutine each (so a slow bit holds
+// up no other), and Close ends them all.
+func TestSchedulerReadGoroutines(t *testing.T) {
+	noLeaks(t)
+	const maxReads = 3
+	idle := func(s *Scheduler) int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.idle
+	}
+	src := &countingSource{}
+	s := newTest(t, src, Config{MaxReads: maxReads, CacheBytes: 1}) // caches nothing: every request reads
+	base := runtime.NumGoroutine()
+	for i := range 100 {
+		if err := check(context.Background(), s, uint(i%7), uint64(i), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "one idle reader", func() bool { return idle(s) == 1 })
+	if n := runtime.NumGoroutine() - base; n != 1 {
+		t.Fatalf("%d read goroutines after 100 reads one at a time, want 1", n)
+	}
+
+	gated := &countingSource{gate: make(chan struct{})}
+	s2 := newTest(t, gated, Config{MaxReads: maxReads, CacheBytes: 1})
+	const burst = 20
+	errs := make(chan error, burst)
+	for i := range burst {
+		go func() { errs <- check(context.Background(), s2, uint(i), 0, 1) }()
+	}
+	waitFor(t, "a read goroutine per bit", func() bool { return gated.calls.Load() == maxReads })
+	close(gated.gate)
+	for range burst {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := gated.calls.Load(); got != burst {
+		t.Fatalf("%d reads, want %d", got, burst)
+	}
+	waitFor(t, "the burst's readers to settle", func() bool { return idle(s2) == maxReads })
 }
 
 func TestSchedulerHelpers(t *testing.T) {
