@@ -30,8 +30,8 @@ var loadPaths = []loadPath{
 	{"geth", func(c *loadBenchChain) *loadNode {
 		// A Matcher per query on the node's 16 servers, one point lookup per vector.
 		return &loadNode{
-			query: func(ctx context.Context, q load.Query, emit func(uint64)) error {
-				return c.chain.Geth(ctx, c.loadFilter(q), q.Begin, q.End, emit)
+			query: func(ctx context.Context, q load.Query, t *load.Tally) error {
+				return c.chain.Geth(ctx, c.loadFilter(q), q.Begin, q.End, t.Add)
 			},
 			counts: func() (uint64, uint64) { n := c.chain.ServerReads(); return n, n },
 			stop:   func() {},
@@ -54,8 +54,8 @@ var loadPaths = []loadPath{
 		// one), no shared scheduler.
 		var count load.Counter
 		return &loadNode{
-			query: func(ctx context.Context, q load.Query, emit func(uint64)) error {
-				return e2e.OurScan(ctx, count.Wrap(c.src.Snapshot()), c.loadFilter(q), q.Begin, q.End, emit)
+			query: func(ctx context.Context, q load.Query, t *load.Tally) error {
+				return e2e.OurScan(ctx, count.Wrap(c.src.Snapshot()), c.loadFilter(q), q.Begin, q.End, t.Next)
 			},
 			counts: count.Counts,
 			stop:   func() {},
@@ -65,8 +65,8 @@ var loadPaths = []loadPath{
 		// Scan over one scheduler shared by all the node's queries.
 		sched, shared := c.sharedScheduler()
 		return &loadNode{
-			query: func(ctx context.Context, q load.Query, emit func(uint64)) error {
-				return e2e.OurScan(ctx, sched, c.loadFilter(q), q.Begin, q.End, emit)
+			query: func(ctx context.Context, q load.Query, t *load.Tally) error {
+				return e2e.OurScan(ctx, sched, c.loadFilter(q), q.Begin, q.End, t.Next)
 			},
 			counts: shared.counts,
 			probe:  shared.probe,
@@ -84,8 +84,8 @@ func (c *loadBenchChain) dropInNode(src matcher.Source, counts func() (uint64, u
 	requests, quit := make(chan chan *matcher.Retrieval), make(chan struct{})
 	matcher.ServeRetrievals(requests, quit, e2e.ServiceThreads, e2e.SectionSize, src)
 	return &loadNode{
-		query: func(ctx context.Context, q load.Query, emit func(uint64)) error {
-			return e2e.DropInOn(ctx, requests, c.loadFilter(q), q.Begin, q.End, emit)
+		query: func(ctx context.Context, q load.Query, t *load.Tally) error {
+			return e2e.DropInOn(ctx, requests, c.loadFilter(q), q.Begin, q.End, t.Add)
 		},
 		counts: counts,
 		stop:   func() { close(quit); done() },

@@ -65,12 +65,12 @@ func TestLoadSharedScheduler(t *testing.T) {
 	requests, quit := make(chan chan *matcher.Retrieval), make(chan struct{})
 	matcher.ServeRetrievals(requests, quit, e2e.ServiceThreads, e2e.SectionSize, sched)
 	var turn atomic.Uint64
-	query := func(ctx context.Context, q load.Query, emit func(uint64)) error {
+	query := func(ctx context.Context, q load.Query, t *load.Tally) error {
 		clauses := w.Filters[q.Filter].Clauses
 		if turn.Add(1)%2 == 0 {
-			return e2e.DropInOn(ctx, requests, clauses, q.Begin, q.End, emit)
+			return e2e.DropInOn(ctx, requests, clauses, q.Begin, q.End, t.Add)
 		}
-		return e2e.OurScan(ctx, sched, clauses, q.Begin, q.End, emit)
+		return e2e.OurScan(ctx, sched, clauses, q.Begin, q.End, t.Next)
 	}
 	var probes, peak int64
 	probe := func() error {

@@ -127,14 +127,14 @@ func TestRun(t *testing.T) {
 	w := newWorkload(t)
 	qs := w.Queries(1, 500)
 	var running, most atomic.Int64
-	run := func(ctx context.Context, q Query, emit func(uint64)) error {
+	run := func(ctx context.Context, q Query, t *Tally) error {
 		n := running.Add(1)
 		defer running.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
 		time.Sleep(50 * time.Microsecond)
-		emit(uint64(q.Filter))
-		emit(q.Begin)
+		t.Add(uint64(q.Filter))
+		t.Add(q.Begin)
 		return nil
 	}
 	probes := 0
@@ -164,7 +164,7 @@ func TestRunErrors(t *testing.T) {
 	qs := w.Queries(1, 200)
 	boom := errors.New("boom")
 	var calls atomic.Int64
-	failing := func(ctx context.Context, q Query, emit func(uint64)) error {
+	failing := func(ctx context.Context, q Query, t *Tally) error {
 		switch n := calls.Add(1); {
 		case n == 50:
 			return boom
@@ -180,7 +180,7 @@ func TestRunErrors(t *testing.T) {
 	if n := calls.Load(); n > 50+4 {
 		t.Errorf("%d queries started, want at most one per client after the failure", n)
 	}
-	ok := func(ctx context.Context, q Query, emit func(uint64)) error { return nil }
+	ok := func(ctx context.Context, q Query, t *Tally) error { return nil }
 	if _, err := Run(context.Background(), 4, qs, ok, func() error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("probe error: got %v", err)
 	}

@@ -11,10 +11,11 @@ import (
 )
 
 // Func runs one query's bloom stage, handing each matching block, in
-// ascending order, to emit: the consumer of the matches, which keeps only a
-// running summary (a client's buffer of a query's matches would be a cache miss
-// per match, the same cost on every path, and measure the consumer).
-type Func func(ctx context.Context, q Query, emit func(block uint64)) error
+// ascending order, to t (t.Add, or t.Next where a callback may stop early): the
+// consumer of the matches, which keeps only a running summary (a client's
+// buffer of a query's matches would be a cache miss per match, the same cost on
+// every path, and measure the consumer).
+type Func func(ctx context.Context, q Query, t *Tally) error
 
 // Answer is what a query returned, in short: the number of blocks, a sum of
 // their mixed numbers (a hash of the set), and whether they came in strictly
@@ -44,6 +45,12 @@ func (t *Tally) Add(block uint64) {
 	t.last = block
 	t.Blocks++
 	t.Sum += mix(block)
+}
+
+// Next is Add as a callback that never asks to stop (Matcher.Scan's emit).
+func (t *Tally) Next(block uint64) bool {
+	t.Add(block)
+	return true
 }
 
 // mix is splitmix64's finalizer: every input bit affects every output bit.
@@ -113,7 +120,6 @@ func Run(ctx context.Context, clients int, queries []Query, run Func, probe func
 		go func() {
 			defer wg.Done()
 			var tally Tally
-			add := tally.Add
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(queries) || ctx.Err() != nil {
@@ -121,7 +127,7 @@ func Run(ctx context.Context, clients int, queries []Query, run Func, probe func
 				}
 				tally = NewTally()
 				t0 := time.Now()
-				if err := run(ctx, queries[i], add); err != nil {
+				if err := run(ctx, queries[i], &tally); err != nil {
 					cancel(fmt.Errorf("load: query %d (%+v): %w", i, queries[i], err))
 					return
 				}
