@@ -41,8 +41,9 @@ var ErrClosed = errors.New("scheduler: closed")
 // asks and never cached nor shared. Failures are never cached: each waiter
 // gets the error, the next request reads again. A waiter whose context ends
 // returns at once; the read goes on while others wait for it, and is
-// cancelled when none do. Each run is read on its own goroutine, so a slow
-// read of one bit holds up only the requests that need it.
+// cancelled when none do. Each run is read on a goroutine of its own (up to
+// MaxReads idle ones wait for the next), so a slow read of one bit holds up
+// only the requests that need it.
 //
 // A cached vector stays valid until Invalidate drops it: a node whose stored
 // sections are rewritten (a reorg deeper than the indexer's confirmations)
