@@ -17,11 +17,12 @@ type Stats struct {
 	Budget       int64 // the cache's budget (Config.CacheBytes)
 }
 
-// Stats returns the counters now.
+// Stats returns the counters now. It takes only the read lock, so a node's
+// metrics poll does not stall its queries.
 func (s *Scheduler) Stats() Stats {
-	s.mu.Lock()
+	s.mu.RLock()
 	bytes, entries, evictions := s.cache.bytes(), int64(s.cache.count), s.cache.evictions
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	return Stats{
 		Hits:         s.hits.Load(),
 		Misses:       s.misses.Load(),
