@@ -469,17 +469,20 @@ func TestSchedulerReadGoroutines(t *testing.T) {
 		defer s.mu.Unlock()
 		return s.idle
 	}
+	// readers counts the read goroutines of every Scheduler alive.
+	readers := func() int {
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "scheduler.(*Scheduler).reader(")
+	}
 	src := &countingSource{}
 	s := newTest(t, src, Config{MaxReads: maxReads, CacheBytes: 1}) // caches nothing: every request reads
-	base := runtime.NumGoroutine()
 	for i := range 100 {
 		if err := check(context.Background(), s, uint(i%7), uint64(i), 2); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "one idle reader", func() bool { return idle(s) == 1 })
-	if n := runtime.NumGoroutine() - base; n != 1 {
-		t.Fatalf("%d read goroutines after 100 reads one at a time, want 1", n)
+	if n := readers(); n != 1 || idle(s) != 1 {
+		t.Fatalf("%d read goroutines (%d idle) after 100 reads one at a time, want 1", n, idle(s))
 	}
 
 	gated := &countingSource{gate: make(chan struct{})}
