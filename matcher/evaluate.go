@@ -1,6 +1,11 @@
 package matcher
 
-import "github.com/bloomsimd/bloomsimd/bitops"
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/bloomsimd/bloomsimd/bitops"
+)
 
 // The evaluation core of Scan (which the sessions run too): a section's result
 // is the AND over the groups of the OR over each group's clauses of the AND of
@@ -58,17 +63,27 @@ func (m *Matcher) appendMatches(blocks []uint64, run []byte, section, begin, end
 	return blocks
 }
 
-// emitMatches is appendMatches handing the blocks to emit instead, a 64-byte
-// chunk of run at a time through a buffer on the stack; it reports false as
-// soon as emit does.
+// emitMatches is appendMatches handing the blocks to emit instead, a word of
+// run at a time; it reports false as soon as emit does.
 func (m *Matcher) emitMatches(run []byte, section, begin, end uint64, emit func(uint64) bool) bool {
 	first, last := m.sectionBlocks(section, begin, end)
 	base := section * m.sectionSize
-	var buf [512]uint64 // the set bits of 64 bytes
-	for i := 0; i < len(run); i += 64 {
-		for _, b := range bitops.AppendSetBits(buf[:0], run[i:min(i+64, len(run))], base+8*uint64(i)) {
+	whole := len(run) &^ 7
+	for i := 0; i < len(run); i += 8 {
+		var w uint64
+		if i < whole {
+			w = binary.BigEndian.Uint64(run[i:])
+		} else {
+			for k, c := range run[i:] { // the vector's last bytes
+				w |= uint64(c) << (56 - 8*k)
+			}
+		}
+		at := base + 8*uint64(i)
+		for w != 0 {
+			z := bits.LeadingZeros64(w)
+			w &^= 1 << (63 - z)
 			// Past last come only wrapped-around numbers (below first), if any.
-			if first <= b && b <= last && !emit(b) {
+			if b := at + uint64(z); first <= b && b <= last && !emit(b) {
 				return false
 			}
 		}
