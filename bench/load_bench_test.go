@@ -16,12 +16,17 @@ import (
 // loadClients are the numbers of concurrent clients BenchmarkLoad runs.
 var loadClients = []int{1, 8, 64}
 
-// loadWarmQueries is how many queries of the mix (another draw) warm a shared
-// scheduler before each timed run: a node's scheduler lives as long as the
-// node, so the timed queries meet a cache in its steady state. The cache
+// loadWarmQueries is how many queries of the mix (another draw, from 64
+// clients) warm a shared scheduler before its path's first timed run: a node's
+// scheduler lives as long as the node, so the timed queries meet a cache in
+// its steady state. The cache
 // (a quarter of the chain's vectors, about 27,000) fills after about 3,000
 // queries; after 256 the timed runs measured mostly its warm-up.
 const loadWarmQueries = 3000
+
+// loadWarmSeed draws the warm-up queries; the timed runs' draws are seeds 1 to
+// len(loadClients).
+const loadWarmSeed = 100
 
 // loadBenchSections reads BLOOMSIMD_LOAD_SECTIONS: the load chain's length in
 // sections (default 64, 262,144 blocks: the full-range queries of a thousand
@@ -67,19 +72,25 @@ func BenchmarkLoad(b *testing.B) {
 	bc.sections = loadBenchSections
 	b.Cleanup(bc.close)
 	for _, cfg := range loadPaths {
-		for _, clients := range loadClients {
+		// One node per path serves all its client counts, as a node outlives
+		// its clients: a shared scheduler is warmed once, before the first.
+		var node *loadNode
+		for ci, clients := range loadClients {
 			b.Run(fmt.Sprintf("impl=%s/clients=%d", cfg.name, clients), func(b *testing.B) {
 				c := bc.getLoad(b)
-				node := cfg.start(c)
-				defer node.stop()
 				ctx := context.Background()
-				if node.warm {
-					warm := c.load.Queries(2, loadWarmQueries)
-					if _, err := load.Run(ctx, clients, warm, node.query, node.probe); err != nil {
-						b.Fatal(err)
+				if node == nil {
+					node = cfg.start(c)
+					if node.warm {
+						warm := c.load.Queries(loadWarmSeed, loadWarmQueries)
+						if _, err := load.Run(ctx, loadClients[len(loadClients)-1], warm, node.query, node.probe); err != nil {
+							b.Fatal(err)
+						}
 					}
 				}
-				queries := c.load.Queries(1, b.N)
+				// A draw per client count, the same on every path: the node
+				// has answered the draws before it.
+				queries := c.load.Queries(uint64(1+ci), b.N)
 				for _, q := range queries {
 					c.loadAnswer(b, q) // the references, before the clock starts
 				}
@@ -116,6 +127,9 @@ func BenchmarkLoad(b *testing.B) {
 					b.ReportMetric(float64(cpu1-cpu0)/n, "cpu-ns/op")
 				}
 			})
+		}
+		if node != nil {
+			node.stop()
 		}
 	}
 }
