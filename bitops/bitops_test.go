@@ -248,8 +248,15 @@ func TestTestBytes(t *testing.T) {
 			if TestBytes(p) {
 				t.Fatalf("n=%d: all-zero reported set", n)
 			}
-			// Every position is found alone, including the last of the 256-byte loop and the tail.
-			for _, i := range []int{0, n / 2, n - 1, n - 64, n - 65, n &^ 63, (n &^ 63) - 1} {
+			// Every position is found alone, including the last of the 256-byte loop and the tail,
+			// and a byte in each half (each AVX2 register) of every 64-byte block, at a
+			// place that moves from block to block: a kernel that skips a block or a
+			// register of its unrolled loop fails here.
+			at := []int{0, n / 2, n - 1, n - 64, n - 65, n &^ 63, (n &^ 63) - 1}
+			for k := 0; k < n/64; k++ {
+				at = append(at, 64*k+(23*k)%32, 64*k+32+(11*k+5)%32)
+			}
+			for _, i := range at {
 				if i < 0 || i >= n {
 					continue
 				}

@@ -2,7 +2,8 @@
 // AVX-512 block kernels behind package bitops. Run it through `make generate`.
 //
 // Every kernel takes n, a positive multiple of 64, and works on whole 64-byte blocks:
-// four blocks per iteration while at least 256 bytes remain, then one at a time.
+// four blocks per iteration while at least 256 bytes remain, then one at a time
+// (test: eight blocks per iteration while at least 512 bytes remain).
 package main
 
 import (
@@ -160,22 +161,51 @@ func nonZero(w width, x reg.Register) {
 	}
 }
 
+// test reads 512 bytes per pass while that many remain: the eight blocks ORed
+// into four accumulators, folded into one and tested once, so a vector costs one
+// test and one branch per 512 bytes. Shorter rests run one block per pass.
 func test(w width) {
 	TEXT("test"+w.name, NOSPLIT, "func(p *byte, n int) bool")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("test%s reports whether any of n bytes at p is non-zero, n a positive multiple of 64.", w.name))
 	p := Load(Param("p"), GP64())
 	n := Load(Param("n"), GP64())
-	// Two accumulators halve the OR dependency chain.
-	acc := []reg.Register{zero(w), zero(w)}
-	blocks(w, []reg.Register{p}, n, func(off int) {
-		x := acc[off/w.bytes%2]
-		or(w, mem(p, off), x)
-	}, func() {
-		or2(w, acc[1], acc[0])
-		nonZero(w, acc[0])
-		JNZ(LabelRef("found"))
-	})
+	const pass = 512
+	CMPQ(n, U32(pass))
+	JB(LabelRef("single"))
+	Label("octo")
+	acc := []reg.Register{w.vec(), w.vec(), w.vec(), w.vec()}
+	for i := 0; i < pass/w.bytes; i++ {
+		x := acc[i%len(acc)]
+		if i < len(acc) {
+			w.load(mem(p, i*w.bytes), x)
+		} else {
+			or(w, mem(p, i*w.bytes), x)
+		}
+	}
+	or2(w, acc[3], acc[2])
+	or2(w, acc[1], acc[0])
+	or2(w, acc[2], acc[0])
+	nonZero(w, acc[0])
+	JNZ(LabelRef("found"))
+	ADDQ(U32(pass), p)
+	SUBQ(U32(pass), n)
+	CMPQ(n, U32(pass))
+	JAE(LabelRef("octo"))
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("single")
+	x := w.vec()
+	w.load(mem(p, 0), x)
+	for i := 1; i < w.regs; i++ {
+		or(w, mem(p, i*w.bytes), x)
+	}
+	nonZero(w, x)
+	JNZ(LabelRef("found"))
+	ADDQ(U32(64), p)
+	SUBQ(U32(64), n)
+	JNZ(LabelRef("single"))
+	Label("done")
 	VZEROUPPER()
 	MOVB(U8(0), NewParamAddr("ret", 16))
 	RET()
