@@ -103,8 +103,11 @@ func orBytes(dst, a, b []byte) int {
 // it panics, before writing anything, when len(dst) < n or when dst overlaps a or b
 // other than exactly.
 func XORBytes(dst, a, b []byte) int {
-	if n := len(a); allBlocks(n, len(b), len(dst)) && !inexactOverlap(dst[:n], a) && !inexactOverlap(dst[:n], b) {
+	if n := len(a); allBlocks(n, len(b), len(dst)) {
 		d, x, y := unsafe.SliceData(dst), unsafe.SliceData(a), unsafe.SliceData(b)
+		if !exactOrApart(d, x, n) || !exactOrApart(d, y, n) {
+			return xorBytes(dst, a, b) // panics
+		}
 		if wide() {
 			xorWide(d, x, y, n)
 		} else {
@@ -216,6 +219,13 @@ func inexactOverlap(x, y []byte) bool {
 	x0, x1 := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&x[len(x)-1]))
 	y0, y1 := uintptr(unsafe.Pointer(&y[0])), uintptr(unsafe.Pointer(&y[len(y)-1]))
 	return x0 != y0 && x0 <= y1 && y0 <= x1
+}
+
+// exactOrApart reports whether the n bytes at x and the n bytes at y (n > 0) are
+// the same bytes or share none: whether XORBytes allows them as dst and input.
+func exactOrApart(x, y *byte, n int) bool {
+	d := uintptr(unsafe.Pointer(x)) - uintptr(unsafe.Pointer(y))
+	return d == 0 || d >= uintptr(n) && -d >= uintptr(n)
 }
 
 // head returns p[:n], panicking with an index-out-of-range runtime error when
