@@ -148,7 +148,7 @@ TEXT ·testAVX512(SB), NOSPLIT, $0-17
 	MOVQ p+0(FP), AX
 	MOVQ n+8(FP), CX
 	CMPQ CX, $0x00000200
-	JB   single
+	JB   quad
 
 octo:
 	VMOVDQU64 (AX), Z0
@@ -159,9 +159,9 @@ octo:
 	VPORQ     320(AX), Z1, Z1
 	VPORQ     384(AX), Z2, Z2
 	VPORQ     448(AX), Z3, Z3
-	VPORQ     Z3, Z2, Z2
-	VPORQ     Z1, Z0, Z0
 	VPORQ     Z2, Z0, Z0
+	VPORQ     Z3, Z1, Z1
+	VPORQ     Z1, Z0, Z0
 	VPTESTMQ  Z0, Z0, K1
 	KORTESTW  K1, K1
 	JNZ       found
@@ -169,8 +169,26 @@ octo:
 	SUBQ      $0x00000200, CX
 	CMPQ      CX, $0x00000200
 	JAE       octo
-	TESTQ     CX, CX
-	JZ        done
+
+quad:
+	CMPQ      CX, $0x00000100
+	JB        rest
+	VMOVDQU64 (AX), Z0
+	VMOVDQU64 64(AX), Z1
+	VMOVDQU64 128(AX), Z2
+	VMOVDQU64 192(AX), Z3
+	VPORQ     Z2, Z0, Z0
+	VPORQ     Z3, Z1, Z1
+	VPORQ     Z1, Z0, Z0
+	VPTESTMQ  Z0, Z0, K1
+	KORTESTW  K1, K1
+	JNZ       found
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000100, CX
+
+rest:
+	TESTQ CX, CX
+	JZ    done
 
 single:
 	VMOVDQU64 (AX), Z0
@@ -591,7 +609,7 @@ TEXT ·testAVX2(SB), NOSPLIT, $0-17
 	MOVQ p+0(FP), AX
 	MOVQ n+8(FP), CX
 	CMPQ CX, $0x00000200
-	JB   single
+	JB   quad
 
 octo:
 	VMOVDQU (AX), Y0
@@ -610,21 +628,43 @@ octo:
 	VPOR    416(AX), Y1, Y1
 	VPOR    448(AX), Y2, Y2
 	VPOR    480(AX), Y3, Y3
-	VPOR    Y3, Y2, Y2
-	VPOR    Y1, Y0, Y0
 	VPOR    Y2, Y0, Y0
+	VPOR    Y3, Y1, Y1
+	VPOR    Y1, Y0, Y0
 	VPTEST  Y0, Y0
 	JNZ     found
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000200, CX
 	CMPQ    CX, $0x00000200
 	JAE     octo
-	TESTQ   CX, CX
-	JZ      done
+
+quad:
+	CMPQ    CX, $0x00000100
+	JB      rest
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VMOVDQU 64(AX), Y2
+	VMOVDQU 96(AX), Y3
+	VPOR    128(AX), Y0, Y0
+	VPOR    160(AX), Y1, Y1
+	VPOR    192(AX), Y2, Y2
+	VPOR    224(AX), Y3, Y3
+	VPOR    Y2, Y0, Y0
+	VPOR    Y3, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VPTEST  Y0, Y0
+	JNZ     found
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000100, CX
+
+rest:
+	TESTQ CX, CX
+	JZ    done
 
 single:
 	VMOVDQU (AX), Y0
-	VPOR    32(AX), Y0, Y0
+	VMOVDQU 32(AX), Y1
+	VPOR    Y1, Y0, Y0
 	VPTEST  Y0, Y0
 	JNZ     found
 	ADDQ    $0x00000040, AX
