@@ -223,22 +223,31 @@ func TestShortDstPanics(t *testing.T) {
 	})
 }
 
+// Inexact overlaps panic, both on lengths with a Go rest and on whole blocks (the
+// fast path of XORBytes); exact aliasing is fine.
 func TestXORInvalidOverlapPanics(t *testing.T) {
-	buf := make([]byte, 200)
-	for name, f := range map[string]func(){
-		"dst=a+1": func() { XORBytes(buf[1:101], buf[:100], buf[100:200]) },
-		"b=dst+5": func() { XORBytes(buf[:100], buf[100:200], buf[5:105]) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic for an inexact overlap", name)
-				}
+	impltest.Run(t, func(t *testing.T) {
+		buf := make([]byte, 400)
+		for name, f := range map[string]func(){
+			"dst=a+1":          func() { XORBytes(buf[1:101], buf[:100], buf[100:200]) },
+			"b=dst+5":          func() { XORBytes(buf[:100], buf[100:200], buf[5:105]) },
+			"blocks dst=a+1":   func() { XORBytes(buf[1:129], buf[:128], buf[200:328]) },
+			"blocks b=dst+64":  func() { XORBytes(buf[:128], buf[200:328], buf[64:192]) },
+			"blocks a=dst-127": func() { XORBytes(buf[127:255], buf[:128], buf[256:384]) },
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: no panic for an inexact overlap", name)
+					}
+				}()
+				f()
 			}()
-			f()
-		}()
-	}
-	XORBytes(buf[:100], buf[:100], buf[100:]) // exact aliasing is fine
+		}
+		XORBytes(buf[:100], buf[:100], buf[100:]) // exact aliasing is fine
+		XORBytes(buf[:128], buf[200:328], buf[:128])
+		XORBytes(buf[:128], buf[:128], buf[128:256]) // adjacent, not overlapping
+	})
 }
 
 func TestTestBytes(t *testing.T) {
@@ -248,8 +257,15 @@ func TestTestBytes(t *testing.T) {
 			if TestBytes(p) {
 				t.Fatalf("n=%d: all-zero reported set", n)
 			}
-			// Every position is found alone, including the last of the 256-byte loop and the tail.
-			for _, i := range []int{0, n / 2, n - 1, n - 64, n - 65, n &^ 63, (n &^ 63) - 1} {
+			// Every position is found alone, including the last of the 256-byte loop and the tail,
+			// and a byte in each half (each AVX2 register) of every 64-byte block, at a
+			// place that moves from block to block: a kernel that skips a block or a
+			// register of its unrolled loop fails here.
+			at := []int{0, n / 2, n - 1, n - 64, n - 65, n &^ 63, (n &^ 63) - 1}
+			for k := 0; k < n/64; k++ {
+				at = append(at, 64*k+(23*k)%32, 64*k+32+(11*k+5)%32)
+			}
+			for _, i := range at {
 				if i < 0 || i >= n {
 					continue
 				}

@@ -2,7 +2,8 @@
 // AVX-512 block kernels behind package bitops. Run it through `make generate`.
 //
 // Every kernel takes n, a positive multiple of 64, and works on whole 64-byte blocks:
-// four blocks per iteration while at least 256 bytes remain, then one at a time.
+// four blocks per iteration while at least 256 bytes remain, then one at a time
+// (test: eight blocks per iteration while at least 512 bytes remain, then four).
 package main
 
 import (
@@ -160,22 +161,55 @@ func nonZero(w width, x reg.Register) {
 	}
 }
 
+// test reads 512 bytes per pass while that many remain: the eight blocks ORed
+// into four accumulators, folded into one and tested once, so a vector costs one
+// test and one branch per 512 bytes. A rest of 256 bytes or more runs as one pass
+// of four blocks, the last blocks one per pass.
 func test(w width) {
 	TEXT("test"+w.name, NOSPLIT, "func(p *byte, n int) bool")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("test%s reports whether any of n bytes at p is non-zero, n a positive multiple of 64.", w.name))
 	p := Load(Param("p"), GP64())
 	n := Load(Param("n"), GP64())
-	// Two accumulators halve the OR dependency chain.
-	acc := []reg.Register{zero(w), zero(w)}
-	blocks(w, []reg.Register{p}, n, func(off int) {
-		x := acc[off/w.bytes%2]
-		or(w, mem(p, off), x)
-	}, func() {
-		or2(w, acc[1], acc[0])
+	// pass ORs size bytes at p into at most four accumulators, tests them once
+	// (to found), and advances p and n (flags: n == 0).
+	pass := func(size int) {
+		acc := make([]reg.Register, min(4, size/w.bytes))
+		for i := 0; i < size/w.bytes; i++ {
+			if i < len(acc) {
+				acc[i] = w.vec()
+				w.load(mem(p, i*w.bytes), acc[i])
+			} else {
+				or(w, mem(p, i*w.bytes), acc[i%len(acc)])
+			}
+		}
+		for k := len(acc) / 2; k > 0; k /= 2 {
+			for i := 0; i < k; i++ {
+				or2(w, acc[i+k], acc[i])
+			}
+		}
 		nonZero(w, acc[0])
 		JNZ(LabelRef("found"))
-	})
+		ADDQ(U32(size), p)
+		SUBQ(U32(size), n)
+	}
+	CMPQ(n, U32(512))
+	JB(LabelRef("quad"))
+	Label("octo")
+	pass(512)
+	CMPQ(n, U32(512))
+	JAE(LabelRef("octo"))
+	Label("quad")
+	CMPQ(n, U32(256))
+	JB(LabelRef("rest"))
+	pass(256)
+	Label("rest")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Label("single")
+	pass(64)
+	JNZ(LabelRef("single"))
+	Label("done")
 	VZEROUPPER()
 	MOVB(U8(0), NewParamAddr("ret", 16))
 	RET()

@@ -145,38 +145,59 @@ done:
 // func testAVX512(p *byte, n int) bool
 // Requires: AVX, AVX512F
 TEXT ·testAVX512(SB), NOSPLIT, $0-17
-	MOVQ   p+0(FP), AX
-	MOVQ   n+8(FP), CX
-	VPXORQ Z0, Z0, Z0
-	VPXORQ Z1, Z1, Z1
-	CMPQ   CX, $0x00000100
-	JB     single
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	CMPQ CX, $0x00000200
+	JB   quad
+
+octo:
+	VMOVDQU64 (AX), Z0
+	VMOVDQU64 64(AX), Z1
+	VMOVDQU64 128(AX), Z2
+	VMOVDQU64 192(AX), Z3
+	VPORQ     256(AX), Z0, Z0
+	VPORQ     320(AX), Z1, Z1
+	VPORQ     384(AX), Z2, Z2
+	VPORQ     448(AX), Z3, Z3
+	VPORQ     Z2, Z0, Z0
+	VPORQ     Z3, Z1, Z1
+	VPORQ     Z1, Z0, Z0
+	VPTESTMQ  Z0, Z0, K1
+	KORTESTW  K1, K1
+	JNZ       found
+	ADDQ      $0x00000200, AX
+	SUBQ      $0x00000200, CX
+	CMPQ      CX, $0x00000200
+	JAE       octo
 
 quad:
-	VPORQ    (AX), Z0, Z0
-	VPORQ    64(AX), Z1, Z1
-	VPORQ    128(AX), Z0, Z0
-	VPORQ    192(AX), Z1, Z1
-	VPORQ    Z1, Z0, Z0
-	VPTESTMQ Z0, Z0, K1
-	KORTESTW K1, K1
-	JNZ      found
-	ADDQ     $0x00000100, AX
-	SUBQ     $0x00000100, CX
-	CMPQ     CX, $0x00000100
-	JAE      quad
-	TESTQ    CX, CX
-	JZ       done
+	CMPQ      CX, $0x00000100
+	JB        rest
+	VMOVDQU64 (AX), Z0
+	VMOVDQU64 64(AX), Z1
+	VMOVDQU64 128(AX), Z2
+	VMOVDQU64 192(AX), Z3
+	VPORQ     Z2, Z0, Z0
+	VPORQ     Z3, Z1, Z1
+	VPORQ     Z1, Z0, Z0
+	VPTESTMQ  Z0, Z0, K1
+	KORTESTW  K1, K1
+	JNZ       found
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000100, CX
+
+rest:
+	TESTQ CX, CX
+	JZ    done
 
 single:
-	VPORQ    (AX), Z0, Z0
-	VPORQ    Z1, Z0, Z0
-	VPTESTMQ Z0, Z0, K1
-	KORTESTW K1, K1
-	JNZ      found
-	ADDQ     $0x00000040, AX
-	SUBQ     $0x00000040, CX
-	JNZ      single
+	VMOVDQU64 (AX), Z0
+	VPTESTMQ  Z0, Z0, K1
+	KORTESTW  K1, K1
+	JNZ       found
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000040, CX
+	JNZ       single
 
 done:
 	VZEROUPPER
@@ -585,41 +606,70 @@ done:
 // func testAVX2(p *byte, n int) bool
 // Requires: AVX, AVX2
 TEXT ·testAVX2(SB), NOSPLIT, $0-17
-	MOVQ  p+0(FP), AX
-	MOVQ  n+8(FP), CX
-	VPXOR Y0, Y0, Y0
-	VPXOR Y1, Y1, Y1
-	CMPQ  CX, $0x00000100
-	JB    single
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	CMPQ CX, $0x00000200
+	JB   quad
+
+octo:
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VMOVDQU 64(AX), Y2
+	VMOVDQU 96(AX), Y3
+	VPOR    128(AX), Y0, Y0
+	VPOR    160(AX), Y1, Y1
+	VPOR    192(AX), Y2, Y2
+	VPOR    224(AX), Y3, Y3
+	VPOR    256(AX), Y0, Y0
+	VPOR    288(AX), Y1, Y1
+	VPOR    320(AX), Y2, Y2
+	VPOR    352(AX), Y3, Y3
+	VPOR    384(AX), Y0, Y0
+	VPOR    416(AX), Y1, Y1
+	VPOR    448(AX), Y2, Y2
+	VPOR    480(AX), Y3, Y3
+	VPOR    Y2, Y0, Y0
+	VPOR    Y3, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VPTEST  Y0, Y0
+	JNZ     found
+	ADDQ    $0x00000200, AX
+	SUBQ    $0x00000200, CX
+	CMPQ    CX, $0x00000200
+	JAE     octo
 
 quad:
-	VPOR   (AX), Y0, Y0
-	VPOR   32(AX), Y1, Y1
-	VPOR   64(AX), Y0, Y0
-	VPOR   96(AX), Y1, Y1
-	VPOR   128(AX), Y0, Y0
-	VPOR   160(AX), Y1, Y1
-	VPOR   192(AX), Y0, Y0
-	VPOR   224(AX), Y1, Y1
-	VPOR   Y1, Y0, Y0
-	VPTEST Y0, Y0
-	JNZ    found
-	ADDQ   $0x00000100, AX
-	SUBQ   $0x00000100, CX
-	CMPQ   CX, $0x00000100
-	JAE    quad
-	TESTQ  CX, CX
-	JZ     done
+	CMPQ    CX, $0x00000100
+	JB      rest
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VMOVDQU 64(AX), Y2
+	VMOVDQU 96(AX), Y3
+	VPOR    128(AX), Y0, Y0
+	VPOR    160(AX), Y1, Y1
+	VPOR    192(AX), Y2, Y2
+	VPOR    224(AX), Y3, Y3
+	VPOR    Y2, Y0, Y0
+	VPOR    Y3, Y1, Y1
+	VPOR    Y1, Y0, Y0
+	VPTEST  Y0, Y0
+	JNZ     found
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000100, CX
+
+rest:
+	TESTQ CX, CX
+	JZ    done
 
 single:
-	VPOR   (AX), Y0, Y0
-	VPOR   32(AX), Y1, Y1
-	VPOR   Y1, Y0, Y0
-	VPTEST Y0, Y0
-	JNZ    found
-	ADDQ   $0x00000040, AX
-	SUBQ   $0x00000040, CX
-	JNZ    single
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VPOR    Y1, Y0, Y0
+	VPTEST  Y0, Y0
+	JNZ     found
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000040, CX
+	JNZ     single
 
 done:
 	VZEROUPPER
