@@ -66,6 +66,9 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	runLen := min(uint64(maxRunLen(vecBytes, ahead != nil)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
 	sc := &scan{m: m, src: src, ahead: ahead, begin: begin, end: end, first: first, count: count, runLen: runLen}
+	if s, ok := src.(sectionsScanner); ok {
+		s.ScanSections(first, count)
+	}
 	helpers := int(min(procs, runs) - 1)
 	if bound, ok := src.(helperBound); ok && helpers > 0 {
 		helpers = bound.AcquireHelpers(helpers)
@@ -84,6 +87,13 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 type helperBound interface {
 	AcquireHelpers(want int) int
 	ReleaseHelpers(n int)
+}
+
+// sectionsScanner is a Source told which sections a Scan reads before it reads
+// any: an index.Snapshot then resolves their canonical heads at once and reads
+// no further ahead than them.
+type sectionsScanner interface {
+	ScanSections(first, count uint64)
 }
 
 // groupWanter is a Source told what Scan is about to read: a session's feed,
