@@ -127,6 +127,14 @@ type PinnedSource = ComposedSnapshot
 // are served from the Live.
 func (p *ComposedSnapshot) Changing(section uint64) bool { return section >= p.onDisk }
 
+// ScanSections tells the disk's Reader Snapshot the scan's sections below the
+// pinned disk count (Snapshot.ScanSections); matcher.Scan calls it.
+func (p *ComposedSnapshot) ScanSections(first, count uint64) {
+	if s, ok := p.disk.(*Snapshot); ok && first < p.onDisk {
+		s.ScanSections(first, min(count, p.onDisk-first))
+	}
+}
+
 // Bitsets reads the sections below the pinned disk count from disk and the
 // others from the pinned Live snapshot.
 func (p *ComposedSnapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {

@@ -118,11 +118,7 @@ func TestComposedSnapshotOneTip(t *testing.T) {
 // it reads, as a Reader Snapshot does.
 func TestComposedSnapshotPinsReader(t *testing.T) {
 	const size = 64
-	var sections [][][256]byte
-	for s := range uint64(4) {
-		sections = append(sections, makeSection(t, kindReal, size, s))
-	}
-	ch := newTestChain(t, size, sections)
+	ch := newRealChain(t, size, 4)
 	var canonicalReads atomic.Int64
 	ch.db.onGet = func(key []byte) {
 		if len(key) == CanonicalHashKeyLen && key[0] == headerPrefix {
@@ -147,4 +143,35 @@ func TestComposedSnapshotPinsReader(t *testing.T) {
 	if n := canonicalReads.Load(); n >= bits {
 		t.Errorf("%d canonical hash reads for %d bits of one snapshot, want the heads resolved once", n, bits)
 	}
+}
+
+// A Composed snapshot passes the scan's sections on disk to its Reader
+// Snapshot (ScanSections), and none of the Live's.
+func TestComposedSnapshotScanSections(t *testing.T) {
+	const size = 64
+	ch := newRealChain(t, size, 4)
+	live, _ := NewLive(size)
+	c := Compose(ch.reader(t), func() uint64 { return 3 }, live)
+	for _, tc := range []struct{ first, count, wantFirst, wantEnd uint64 }{
+		{0, 2, 0, 2},
+		{1, 10, 1, 3},
+		{3, 5, 0, 0}, // all in the Live
+	} {
+		sn := c.Snapshot()
+		sn.ScanSections(tc.first, tc.count)
+		d := sn.disk.(*Snapshot)
+		if d.scanFirst != tc.wantFirst || d.scanEnd != tc.wantEnd {
+			t.Errorf("ScanSections(%d, %d): the disk snapshot told sections %d to %d, want %d to %d",
+				tc.first, tc.count, d.scanFirst, d.scanEnd, tc.wantFirst, tc.wantEnd)
+		}
+	}
+}
+
+// newRealChain returns a chain of n sections of real blooms.
+func newRealChain(t *testing.T, size uint64, n int) *testChain {
+	var sections [][][256]byte
+	for s := range uint64(n) {
+		sections = append(sections, makeSection(t, kindReal, int(size), s))
+	}
+	return newTestChain(t, size, sections)
 }

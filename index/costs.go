@@ -18,12 +18,13 @@ import (
 // reads have cost firstTry. From then on it takes, for each run, the cheaper of
 // the two by their measured costs. It tries iterators again only after point
 // reads have cost retryFactor times the last iterator (bounding what the tries
-// cost on a store where iterators are dear), and refreshes the point reads'
-// cost every refreshEvery runs read with iterators.
+// cost on a store where iterators are dear). The point reads' cost stays
+// measured while runs are read with iterators: resolving heads with the stored
+// heads times the point read of the canonical hash that confirms them (a
+// refresh by a whole run of point reads would cost a run's worth of them).
 const (
-	firstTry     = int64(time.Millisecond)
-	retryFactor  = 32
-	refreshEvery = 64
+	firstTry    = int64(time.Millisecond)
+	retryFactor = 32
 )
 
 // readMode forces a Reader's choice, for tests.
@@ -39,11 +40,10 @@ const (
 // nanoseconds, 0 until measured. Concurrent updates may lose a sample, which
 // only slows the average.
 type storeCosts struct {
-	get        atomic.Int64  // one point read
-	open       atomic.Int64  // an iterator up to its first key
-	next       atomic.Int64  // each further key of an iterator
-	sinceTried atomic.Int64  // ns spent in point reads since the last iterator was timed
-	iterRuns   atomic.Uint64 // runs read with iterators, for refreshEvery
+	get        atomic.Int64 // one point read
+	open       atomic.Int64 // an iterator up to its first key
+	next       atomic.Int64 // each further key of an iterator
+	sinceTried atomic.Int64 // ns spent in point reads since the last iterator was timed
 }
 
 // nanotime is a monotonic clock in nanoseconds.
@@ -60,7 +60,7 @@ func (c *storeCosts) iterate(n, gets int) bool {
 	case open == 0: // iterators not tried yet: try one over a run, to time both open and next
 		return n >= 2 && c.sinceTried.Load() >= firstTry
 	case open+int64(n-1)*next+int64(gets)*get < int64(n)*get:
-		return c.iterRuns.Add(1)%refreshEvery != 0
+		return true
 	default:
 		return c.sinceTried.Load() >= retryFactor*open
 	}

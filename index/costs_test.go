@@ -107,7 +107,7 @@ func TestReaderCheapIterators(t *testing.T) {
 		t.Errorf("%.1f ms, more than a third of all point reads (%.1f ms): iterators not used", float64(total)/1e6, float64(points)/1e6)
 	}
 	// For one section, the cheaper of one point read and one iterator (but for
-	// a few: a retry of iterators, a refresh of point reads).
+	// a few retries of dear iterators).
 	for _, c := range []struct {
 		open, get      int64
 		itsMin, itsMax int64

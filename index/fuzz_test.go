@@ -86,5 +86,14 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 		check("Snapshot", err)
+		// The same over a Snapshot told the sections, as matcher.Scan tells it.
+		snap = r.Snapshot()
+		snap.ScanSections(0, 3)
+		for s := range dst {
+			if err = snap.Bitsets(context.Background(), bit, uint64(s), dst[s:s+1]); err != nil {
+				break
+			}
+		}
+		check("Snapshot told its sections", err)
 	})
 }

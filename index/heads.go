@@ -42,10 +42,10 @@ func (r *Reader) resolveHeads(ctx context.Context, sc *readScratch, first uint64
 	}
 	if r.iterate(len(buf), 1) { // the stored heads, confirmed by one canonical hash
 		m := r.storedHeads(sc, first, buf)
-		if m >= n && r.isCanonical(sc, first+uint64(m-1), &buf[m-1]) {
+		if m >= n && r.timedIsCanonical(sc, first+uint64(m-1), &buf[m-1]) {
 			return buf[:m], nil
 		}
-		if m > n && r.isCanonical(sc, first+uint64(n-1), &buf[n-1]) {
+		if m > n && r.timedIsCanonical(sc, first+uint64(n-1), &buf[n-1]) {
 			return buf[:n], nil
 		}
 	}
@@ -99,6 +99,15 @@ func (r *Reader) storedHeads(sc *readScratch, first uint64, heads [][HashLength]
 		r.costs.iterated(opened-start, r.now()-opened, next)
 	}
 	return next
+}
+
+// timedIsCanonical is isCanonical, timed as a point read: its Get keeps the
+// point reads' cost measured while runs are read with iterators (costs.go).
+func (r *Reader) timedIsCanonical(sc *readScratch, section uint64, head *[HashLength]byte) bool {
+	start := r.now()
+	ok := r.isCanonical(sc, section, head)
+	r.costs.pointsRead(1, r.now()-start)
+	return ok
 }
 
 // isCanonical reports whether head is the canonical head of section.

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"math"
 	"sync"
 )
 
@@ -23,7 +24,9 @@ import (
 // sections, not once per run, and reads ahead at most about as many heads as it
 // needs. It reads each bit's vectors ahead the same way, into the sections
 // whose heads it holds (snapshot_ahead.go), so that a bit's runs share
-// iterators.
+// iterators. matcher.Scan tells it the sections it is about to read
+// (ScanSections): then it resolves all their heads with its first call, and
+// reads nothing past them.
 //
 // A query sees each section as of one head, the one canonical when the query
 // resolved it; it never reads a vector of a head that was not canonical at that
@@ -39,6 +42,9 @@ type Snapshot struct {
 	resolved int                   // heads held
 	chunks   map[uint64]*headChunk // by section / chunkLen
 	ahead    map[uint]*bitAhead    // by bit, its values read ahead (snapshot_ahead.go)
+	// The sections from scanFirst to scanEnd (exclusive) are those the last
+	// ScanSections named; scanEnd is 0 before any.
+	scanFirst, scanEnd uint64
 }
 
 // chunkLen is the number of sections of a headChunk.
@@ -53,6 +59,44 @@ type headChunk struct {
 
 // maxReadAhead bounds the sections a Snapshot reads ahead of a call.
 const maxReadAhead = 1024
+
+// ScanSections tells s that a scan is about to read the count sections from
+// first on; matcher.Scan calls it before its first Bitsets call. A call that
+// misses heads within them then resolves their heads at once (up to
+// maxReadAhead past the call's sections), and no read-ahead, of heads or of
+// vectors, goes past them. It changes what s reads, never what a Bitsets call
+// returns: calls outside the sections, or a later ScanSections, are served as
+// without it.
+func (s *Snapshot) ScanSections(first, count uint64) {
+	end := first + count
+	if end < first {
+		end = math.MaxUint64
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scanFirst, s.scanEnd = first, end
+}
+
+// aheadLimit bounds want, a number of sections to read ahead of the n from
+// first on, to the scan's sections after them, if first is among the scan's
+// sections.
+func (s *Snapshot) aheadLimit(first uint64, n, want int) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if left := s.scanLeftLocked(first); left > 0 {
+		return max(0, min(want, left-n))
+	}
+	return want
+}
+
+// scanLeftLocked returns how many of the scan's sections are left from section
+// on, 0 if section is not among them.
+func (s *Snapshot) scanLeftLocked(section uint64) int {
+	if section < s.scanFirst || section >= s.scanEnd {
+		return 0
+	}
+	return int(min(s.scanEnd-section, math.MaxInt))
+}
 
 // Snapshot returns a new Snapshot of r.
 func (r *Reader) Snapshot() *Snapshot {
@@ -74,12 +118,16 @@ func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, hea
 	}
 	s.fill.Lock()
 	defer s.fill.Unlock()
-	held, ok := s.lookup(first, heads)
+	held, ok, scanLeft := s.lookupScan(first, heads)
 	if ok {
 		return nil // resolved by the call waited for
 	}
+	// As many sections ahead as held, or those left of the scan's.
 	n := len(heads)
 	w := n + min(held, maxReadAhead)
+	if scanLeft > 0 {
+		w = min(max(scanLeft, n), n+maxReadAhead)
+	}
 	if cap(sc.ahead) < w {
 		sc.ahead = make([][HashLength]byte, w)
 	}
@@ -100,6 +148,14 @@ func (s *Snapshot) lookup(first uint64, heads [][HashLength]byte) (held int, ok 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.resolved, s.lookupLocked(first, heads)
+}
+
+// lookupScan is lookup, also returning how many of the scan's sections are
+// left from first on (0 if first is not among them).
+func (s *Snapshot) lookupScan(first uint64, heads [][HashLength]byte) (held int, ok bool, scanLeft int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.resolved, s.lookupLocked(first, heads), s.scanLeftLocked(first)
 }
 
 func (s *Snapshot) lookupLocked(first uint64, heads [][HashLength]byte) bool {

@@ -117,8 +117,10 @@ func (s *Snapshot) readVectors(ctx context.Context, sc *readScratch, bit uint, f
 			}
 		}
 	}
-	// The heads of the run, then those held after it.
+	// The heads of the run, then those held after it (none past the scan's
+	// sections).
 	n := len(dst)
+	asked = s.aheadLimit(first, n, asked)
 	if cap(sc.vheads) < n+asked {
 		sc.vheads = make([][HashLength]byte, n+asked)
 	}

@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -177,4 +178,83 @@ func TestSnapshotReadAheadConcurrent(t *testing.T) {
 	if its >= runs {
 		t.Errorf("%d iterators for %d runs", its, runs)
 	}
+}
+
+// keyLogDB is a memDB that records the last section of every bloom-bits key and
+// stored head its iterators return, and its iterators over stored heads.
+type keyLogDB struct {
+	*memDB
+	maxVector, maxHead atomic.Uint64
+	headIterators      atomic.Int64
+}
+
+type keyLogIter struct {
+	*memIter
+	db *keyLogDB
+}
+
+func (db *keyLogDB) NewIterator(prefix, start []byte) *keyLogIter {
+	if bytes.HasPrefix(prefix, []byte(sectionHeadPrefix)) {
+		db.headIterators.Add(1)
+	}
+	return &keyLogIter{db.memDB.NewIterator(prefix, start), db}
+}
+
+func (it *keyLogIter) Next() bool {
+	if !it.memIter.Next() {
+		return false
+	}
+	k := it.Key()
+	max := &it.db.maxVector
+	if bytes.HasPrefix(k, []byte(sectionHeadPrefix)) {
+		max = &it.db.maxHead
+		k = k[len(sectionHeadPrefix):]
+	} else if len(k) == BloomBitsKeyLen {
+		k = k[bloomBitsPrefixLength:]
+	} else {
+		return true
+	}
+	for s := binary.BigEndian.Uint64(k); ; {
+		if old := max.Load(); s <= old || max.CompareAndSwap(old, s) {
+			return true
+		}
+	}
+}
+
+// A Snapshot told the sections of a scan (ScanSections, as matcher.Scan tells
+// it) resolves all their heads with its first call (one iterator, one
+// canonical hash), reads each bit ahead no further than the scan's last
+// section, nor any head past it; calls outside them read as without it.
+func TestSnapshotScanSections(t *testing.T) {
+	const n, first, count, run = 48, 8, 24, 4
+	c := newAheadChain(t, n)
+	db := &keyLogDB{memDB: c.db}
+	r, err := NewReader(db, c.sectionSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mode = testReadMode
+	snap := r.Snapshot()
+	snap.ScanSections(first, count)
+	bits := []uint{5, 1000, 2047}
+	for s := uint64(first); s < first+count; s += run {
+		for _, bit := range bits {
+			c.checkRun(t, snap, bit, s, run)
+		}
+	}
+	if g, h := c.db.gets.Load(), db.headIterators.Load(); g != 1 || h != 1 {
+		t.Errorf("heads resolved with %d point reads and %d iterators, want 1 and 1", g, h)
+	}
+	if v, h := db.maxVector.Load(), db.maxHead.Load(); v != first+count-1 || h != first+count-1 {
+		t.Errorf("read vectors up to section %d, heads up to %d; the scan's last section is %d", v, h, first+count-1)
+	}
+	// Runs of 4 from 8: one iterator for 8..15 (4 asked, 4 ahead), one for
+	// 16..31 (12 asked, the 12 left).
+	if its := c.db.iterators.Load() - 1; its != 2*int64(len(bits)) {
+		t.Errorf("%d iterators over vectors, want 2 a bit", its)
+	}
+	for _, s := range []uint64{0, 4, 32, 44} {
+		c.checkRun(t, snap, bits[0], s, run)
+	}
+	c.checkRun(t, snap, bits[1], 30, 6)
 }

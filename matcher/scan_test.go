@@ -165,3 +165,50 @@ func TestScanLazyGroups(t *testing.T) {
 		t.Fatalf("second group read as %v, want %v", later, want)
 	}
 }
+
+// scanRangeSource is a testSource told the sections of each Scan, as an
+// index.Snapshot is.
+type scanRangeSource struct {
+	testSource
+	mu     sync.Mutex
+	ranges [][2]uint64
+	reads  [][2]uint64 // first and end of each read, checked against the range told
+}
+
+func (s *scanRangeSource) ScanSections(first, count uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ranges = append(s.ranges, [2]uint64{first, count})
+}
+
+func (s *scanRangeSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	s.mu.Lock()
+	s.reads = append(s.reads, [2]uint64{first, first + uint64(len(dst))})
+	s.mu.Unlock()
+	return s.testSource.Bitsets(ctx, bit, first, dst)
+}
+
+// Scan tells a Source that wants it the sections it reads, before its first
+// read, and reads none outside them.
+func TestScanTellsSections(t *testing.T) {
+	const size = 64
+	m := NewMatcher(size, [][][]byte{{[]byte("a")}, {[]byte("b"), []byte("c")}})
+	for _, r := range [][2]uint64{{0, 0}, {5, 5}, {63, 64}, {100, 1000}, {130, 5000}} {
+		src := &scanRangeSource{testSource: testSource{size: size}}
+		if _, err := scanAll(m, r[0], r[1], src); err != nil {
+			t.Fatal(err)
+		}
+		first, count := r[0]/size, r[1]/size-r[0]/size+1
+		if len(src.ranges) != 1 || src.ranges[0] != [2]uint64{first, count} {
+			t.Errorf("blocks %d..%d: told %v, want sections %d+%d", r[0], r[1], src.ranges, first, count)
+		}
+		for _, rd := range src.reads {
+			if rd[0] < first || rd[1] > first+count {
+				t.Errorf("blocks %d..%d: read sections %d..%d outside %d+%d", r[0], r[1], rd[0], rd[1]-1, first, count)
+			}
+		}
+		if len(src.reads) == 0 {
+			t.Errorf("blocks %d..%d: no reads", r[0], r[1])
+		}
+	}
+}
