@@ -59,7 +59,7 @@ type Scheduler struct {
 	base   context.Context // cancelled by Close: ends every read
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // read goroutines
-	jobs   chan readJob   // reads for idle read goroutines: room for maxIdle
+	jobs   chan readJob   // reads handed to idle read goroutines: room for maxIdle
 
 	mu       sync.RWMutex // the write lock for all but cache hits
 	closed   bool
@@ -441,7 +441,7 @@ type readJob struct {
 func (s *Scheduler) run(j readJob) {
 	if s.idle > 0 {
 		s.idle--
-		s.jobs <- j // never blocks: the channel has room for every idle goroutine
+		s.jobs <- j // never blocks: see read
 		return
 	}
 	s.wg.Add(1)
@@ -510,7 +510,9 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 			}
 		}
 	}
-	if idle = !s.closed && s.idle < s.maxIdle; idle {
+	// Jobs handed to idle goroutines but not yet taken count too: idle plus
+	// queued never exceeds maxIdle, the channel's room, so run never blocks.
+	if idle = !s.closed && s.idle+len(s.jobs) < s.maxIdle; idle {
 		s.idle++
 	}
 	s.mu.Unlock()
