@@ -19,9 +19,9 @@ var loadClients = []int{1, 8, 64}
 // loadWarmQueries is how many queries of the mix (another draw, from 64
 // clients) warm a shared scheduler before its path's first timed run: a node's
 // scheduler lives as long as the node, so the timed queries meet a cache in
-// its steady state. The cache
-// (a quarter of the chain's vectors, about 27,000) fills after about 3,000
-// queries; after 256 the timed runs measured mostly its warm-up.
+// its steady state. The cache (a quarter of the chain's vectors, about 27,000)
+// fills after about 3,000 queries; after 256 the timed runs measured mostly its
+// warm-up.
 const loadWarmQueries = 3000
 
 // loadWarmSeed draws the warm-up queries; the timed runs' draws are seeds 1,

@@ -1,10 +1,6 @@
 package bitops
 
-import (
-	"unsafe"
-
-	"github.com/bloomsimd/bloomsimd/internal/cpu"
-)
+import "unsafe"
 
 // ANDBytes sets dst[i] = a[i] & b[i] for i < n = min(len(a), len(b)) and returns n.
 // It panics when len(dst) < n, before writing anything. (go-ethereum's ANDBytes
@@ -205,7 +201,7 @@ func testRest(p []byte) bool {
 // n equals nb, is a positive multiple of 64 no longer than nd, and the level has
 // kernels (not in a race build, whose operations report the ranges they touch).
 func allBlocks(n, nb, nd int) bool {
-	return n == nb && n <= nd && n&63 == 0 && n > 0 && !raceEnabled && hasKernels && cpu.Active != cpu.Generic
+	return n == nb && n <= nd && n > 0 && !raceEnabled && blockBytes(n) == n
 }
 
 // testKernelBytes is the length from which TestBytes calls a vector kernel: below

@@ -113,12 +113,12 @@ func (s *Snapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]
 // holds, after resolving (and keeping) those it does not hold yet. A head that
 // cannot be resolved is not kept: a later call tries again.
 func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, heads [][HashLength]byte) error {
-	if _, ok := s.lookup(first, heads); ok {
+	if _, ok, _ := s.lookup(first, heads); ok {
 		return nil
 	}
 	s.fill.Lock()
 	defer s.fill.Unlock()
-	held, ok, scanLeft := s.lookupScan(first, heads)
+	held, ok, scanLeft := s.lookup(first, heads)
 	if ok {
 		return nil // resolved by the call waited for
 	}
@@ -143,16 +143,9 @@ func (s *Snapshot) heads(ctx context.Context, sc *readScratch, first uint64, hea
 }
 
 // lookup copies the heads of sections first.. into heads and reports whether
-// the snapshot holds all of them, and how many heads it holds.
-func (s *Snapshot) lookup(first uint64, heads [][HashLength]byte) (held int, ok bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.resolved, s.lookupLocked(first, heads)
-}
-
-// lookupScan is lookup, also returning how many of the scan's sections are
-// left from first on (0 if first is not among them).
-func (s *Snapshot) lookupScan(first uint64, heads [][HashLength]byte) (held int, ok bool, scanLeft int) {
+// the snapshot holds all of them, how many heads it holds, and how many of the
+// scan's sections are left from first on (0 if first is not among them).
+func (s *Snapshot) lookup(first uint64, heads [][HashLength]byte) (held int, ok bool, scanLeft int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.resolved, s.lookupLocked(first, heads), s.scanLeftLocked(first)

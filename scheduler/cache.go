@@ -224,8 +224,7 @@ func (c *cache) evictMain() {
 // the data is not kept (a waiter may still be copying it).
 func (c *cache) recycle(e *entry) {
 	if len(c.spare) < maxSpare {
-		e.key, e.data, e.small = key{}, nil, false
-		e.freq.Store(0)
+		e.data = nil // add sets every field again
 		c.spare = append(c.spare, e)
 	}
 }

@@ -292,16 +292,16 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, err
 		return 0, ErrClosed
 	}
 	cached := s.cache.bit(bit)
-	for i := range dst {
-		data, ok := cached.get(first + uint64(i))
+	n := 0
+	for ; n < len(dst); n++ {
+		data, ok := cached.get(first + uint64(n))
 		if !ok {
-			s.hits.Add(int64(i))
-			return i, nil
+			break
 		}
-		copy(dst[i], data)
+		copy(dst[n], data)
 	}
-	s.hits.Add(int64(len(dst)))
-	return len(dst), nil
+	s.hits.Add(int64(n))
+	return n, nil
 }
 
 // bitsetsMissing is bitsetsStable from the first section not found cached,

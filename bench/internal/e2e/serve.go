@@ -226,7 +226,8 @@ func (c *Chain) GethOnOurServerQuery(ctx context.Context, src matcher.Source, fi
 // swapped for our matcher and startBloomHandlers for matcher.ServeRetrievals
 // over src: the node's query code (MultiplexQuery) unchanged.
 func (c *Chain) DropInQuery(ctx context.Context, src matcher.Source, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
-	return DropInQueryOn(ctx, c.dropIn(src), filters, begin, end, dst)
+	err := DropInOn(ctx, c.dropIn(src), filters, begin, end, func(n uint64) { dst = append(dst, n) })
+	return dst, err
 }
 
 // DropInOn is DropInQuery on retrieval servers of the caller's (those
@@ -237,12 +238,6 @@ func DropInOn(ctx context.Context, requests chan chan *matcher.Retrieval, filter
 		return matcher.NewMatcher(SectionSize, filters).Start(ctx, begin, end, results)
 	}
 	return Multiplex(start, requests, emit)
-}
-
-// DropInQueryOn is DropInOn appending the matching blocks to dst.
-func DropInQueryOn(ctx context.Context, requests chan chan *matcher.Retrieval, filters [][][]byte, begin, end uint64, dst []uint64) ([]uint64, error) {
-	err := DropInOn(ctx, requests, filters, begin, end, func(n uint64) { dst = append(dst, n) })
-	return dst, err
 }
 
 // OurMultiplexQuery is GethQuery with our Matcher: same session protocol, same

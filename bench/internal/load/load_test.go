@@ -190,7 +190,7 @@ func TestRunErrors(t *testing.T) {
 func TestAnswerOf(t *testing.T) {
 	base := []uint64{3, 17, 4096, 1 << 40}
 	want := AnswerOf(base)
-	if want.Blocks != 4 || !want.Ascending {
+	if want.Blocks != 4 || want.OutOfOrder {
 		t.Fatalf("AnswerOf(%v) = %+v", base, want)
 	}
 	if again := AnswerOf(slices.Clone(base)); again != want {
@@ -210,7 +210,7 @@ func TestAnswerOf(t *testing.T) {
 			t.Errorf("AnswerOf(%v) = AnswerOf(%v) = %+v", o, base, got)
 		}
 	}
-	if a := AnswerOf([]uint64{5, 5}); a.Ascending {
+	if a := AnswerOf([]uint64{5, 5}); !a.OutOfOrder {
 		t.Errorf("a repeated block counts as ascending: %+v", a)
 	}
 }

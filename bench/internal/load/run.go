@@ -18,29 +18,27 @@ import (
 type Func func(ctx context.Context, q Query, t *Tally) error
 
 // Answer is what a query returned, in short: the number of blocks, a sum of
-// their mixed numbers (a hash of the set), and whether they came in strictly
-// ascending order; with that order, equal Answers mean equal lists but for a
+// their mixed numbers (a hash of the set), and whether any came out of strictly
+// ascending order; for ordered lists, equal Answers mean equal lists but for a
 // 2^-64 chance.
 type Answer struct {
-	Blocks    int
-	Sum       uint64
-	Ascending bool
+	Blocks     int
+	Sum        uint64
+	OutOfOrder bool
 }
 
-// Tally builds an Answer from the blocks of one query, one at a time. Unlike a
-// hash chain, its sum has no serial dependency from block to block.
+// Tally builds an Answer from the blocks of one query, one at a time; its zero
+// value has seen none. Unlike a hash chain, its sum has no serial dependency
+// from block to block.
 type Tally struct {
 	Answer
 	last uint64
 }
 
-// NewTally returns the Tally of no blocks.
-func NewTally() Tally { return Tally{Answer: Answer{Ascending: true}} }
-
 // Add counts the next block.
 func (t *Tally) Add(block uint64) {
 	if t.Blocks > 0 && block <= t.last {
-		t.Ascending = false
+		t.OutOfOrder = true
 	}
 	t.last = block
 	t.Blocks++
@@ -62,7 +60,7 @@ func mix(x uint64) uint64 {
 
 // AnswerOf returns the Answer of blocks.
 func AnswerOf(blocks []uint64) Answer {
-	t := NewTally()
+	var t Tally
 	for _, n := range blocks {
 		t.Add(n)
 	}
@@ -125,7 +123,7 @@ func Run(ctx context.Context, clients int, queries []Query, run Func, probe func
 				if i >= len(queries) || ctx.Err() != nil {
 					return
 				}
-				tally = NewTally()
+				tally = Tally{}
 				t0 := time.Now()
 				if err := run(ctx, queries[i], &tally); err != nil {
 					cancel(fmt.Errorf("load: query %d (%+v): %w", i, queries[i], err))
