@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -74,6 +75,36 @@ func TestServeRetrievalsChangingPanics(t *testing.T) {
 	task := serveOne(t, size, changingPanics{fakeSource{vb: size / 8}}, &Retrieval{Bit: 2, Sections: []uint64{5, 6}})
 	if !errors.Is(task.Error, ErrSourcePanic) || !strings.Contains(task.Error.Error(), "Changing(5)") {
 		t.Fatalf("error %v, want ErrSourcePanic naming the section", task.Error)
+	}
+}
+
+// committing is a ChangingSource whose sections stop changing during the read
+// that serves them, as a live section committed to disk meanwhile does.
+type committing struct {
+	fakeSource
+	committed atomic.Bool
+}
+
+func (s *committing) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	defer s.committed.Store(true)
+	return s.fakeSource.Bitsets(ctx, bit, first, dst)
+}
+
+func (s *committing) Changing(uint64) bool { return !s.committed.Load() }
+
+// A section read while it could still change is marked changing even if it
+// no longer is when the read returns: asked after the read, Changing let the
+// Matcher cache the old vector for its later sessions.
+func TestServeRetrievalsChangingAskedBeforeRead(t *testing.T) {
+	const size = 64
+	task := serveOne(t, size, &committing{fakeSource: fakeSource{vb: size / 8}}, &Retrieval{Bit: 2, Sections: []uint64{5, 6}})
+	if task.Error != nil {
+		t.Fatal(task.Error)
+	}
+	for i := range task.Sections {
+		if !task.Changing(i) {
+			t.Errorf("section %d read while changing is not marked changing", task.Sections[i])
+		}
 	}
 }
 
