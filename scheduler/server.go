@@ -83,6 +83,7 @@ func (srv *server) loop(requests chan chan *Retrieval, quit <-chan struct{}) {
 func (srv *server) answer(task *Retrieval) {
 	n := len(task.Sections)
 	task.Bitsets = make([][]byte, n)
+	task.changing = nil // a task sent again: its marks were for its old sections
 	if srv.src == nil {
 		task.Error = errors.New("scheduler: retrieval server has a nil Source")
 		return

@@ -108,6 +108,29 @@ func TestServeRetrievalsChangingAskedBeforeRead(t *testing.T) {
 	}
 }
 
+// allChanging reports every section as changing.
+type allChanging struct{ fakeSource }
+
+func (allChanging) Changing(uint64) bool { return true }
+
+// A Retrieval sent again with more sections is marked anew: its marks of the
+// first answer, one per old section, crashed the server (index out of range).
+func TestServeRetrievalsTaskSentAgain(t *testing.T) {
+	const size = 64
+	src := allChanging{fakeSource{vb: size / 8}}
+	task := serveOne(t, size, src, &Retrieval{Bit: 1, Sections: []uint64{4}})
+	task.Sections = []uint64{4, 5, 6}
+	task = serveOne(t, size, src, task)
+	if task.Error != nil {
+		t.Fatal(task.Error)
+	}
+	for i := range task.Sections {
+		if !task.Changing(i) || string(task.Bitsets[i]) != string(vector(1, task.Sections[i], size/8)) {
+			t.Errorf("section %d: changing %v, wrong vector or none", task.Sections[i], task.Changing(i))
+		}
+	}
+}
+
 // wrongLength replaces the vector of one section with one of the wrong length.
 type wrongLength struct {
 	fakeSource
