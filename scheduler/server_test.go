@@ -155,8 +155,9 @@ type fails struct{ err error }
 
 func (f fails) Bitsets(context.Context, uint, uint64, [][]byte) error { return f.err }
 
-// Read and ServeRetrievals report a breach of the Source contract with the
-// same error, naming the bit and the section, wrapping the same sentinel.
+// Read, ServeRetrievals and a Scheduler report a breach of the Source contract
+// with the same error, naming the bit and the section, wrapping the same
+// sentinel, whether the Source is read directly or through a Scheduler.
 func TestReadErrorsOnEveryPath(t *testing.T) {
 	const size = 64
 	boom := errors.New("disk on fire")
@@ -173,14 +174,31 @@ func TestReadErrorsOnEveryPath(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dst := [][]byte{make([]byte, size/8), make([]byte, size/8), make([]byte, size/8)}
-			err := Read(context.Background(), c.src, 3, 40, dst, size/8)
+			bufs := func() [][]byte { return [][]byte{make([]byte, size/8), make([]byte, size/8), make([]byte, size/8)} }
+			err := Read(context.Background(), c.src, 3, 40, bufs(), size/8)
 			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
 				t.Fatalf("Read: %v, want %v containing %q", err, c.want, c.text)
 			}
 			task := serveOne(t, size, c.src, &Retrieval{Bit: 3, Sections: []uint64{42, 40, 41}})
 			if task.Error == nil || task.Error.Error() != err.Error() || !errors.Is(task.Error, c.want) {
 				t.Fatalf("ServeRetrievals: %v, want %v", task.Error, err)
+			}
+			// Through a Scheduler: the same error, not wrapped again by the
+			// Read of the Scheduler (a Scan's, a server's).
+			sch, serr := New(c.src, size, Config{})
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			defer sch.Close()
+			if got := sch.Bitsets(context.Background(), 3, 40, bufs()); got == nil || got.Error() != err.Error() || !errors.Is(got, c.want) {
+				t.Fatalf("Scheduler: %v, want %v", got, err)
+			}
+			if got := Read(context.Background(), sch, 3, 40, bufs(), size/8); got == nil || got.Error() != err.Error() || !errors.Is(got, c.want) {
+				t.Fatalf("Read of a Scheduler: %v, want %v", got, err)
+			}
+			task = serveOne(t, size, sch, &Retrieval{Bit: 3, Sections: []uint64{42, 40, 41}})
+			if task.Error == nil || task.Error.Error() != err.Error() || !errors.Is(task.Error, c.want) {
+				t.Fatalf("ServeRetrievals of a Scheduler: %v, want %v", task.Error, err)
 			}
 		})
 	}
