@@ -92,13 +92,15 @@ bench:
 # module): the decoders against go-ethereum's; the Generator, Transpose and the
 # section kernels (every implementation and masked variant) against pure-Go
 # references and go-ethereum; the Multiplex session with misbehaving retrievers
-# and Scan against go-ethereum's Matcher; the index Reader's value decoding; the
-# live head index against its model.
+# and Scan against go-ethereum's Matcher; the index Reader's value decoding (and
+# the precise index's, and its round trip); the live head index against its
+# model; ServeRetrievals and a Scheduler over a hostile Source.
 FUZZ_TARGETS := \
 	bench:FuzzDecompress:20000 bench:FuzzCompress:5000 bench:FuzzSectionKernelsGeth:5000 \
 	bench:FuzzTransposeGeth:300 bench:FuzzScanGeth:500 \
 	rotate:FuzzGenerator:2000 rotate:FuzzTranspose:500 bitops:FuzzSectionKernels:5000 \
-	matcher:FuzzMultiplex:1000 index:FuzzReader:20000 index:FuzzLive:500
+	matcher:FuzzMultiplex:1000 index:FuzzReader:20000 index:FuzzLive:500 \
+	index:FuzzPreciseValue:20000 index:FuzzPreciseRoundTrip:300 scheduler:FuzzServeRetrievals:20000
 
 # fuzz-each runs every target with -fuzztime $(1), or for its own number of
 # executions when $(1) is empty; the checked-in seed corpus runs first.

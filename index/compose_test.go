@@ -3,9 +3,13 @@ package index
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/bloomsimd/bloomsimd/scheduler"
 )
 
 func TestCompose(t *testing.T) {
@@ -174,4 +178,44 @@ func newRealChain(t *testing.T, size uint64, n int) *testChain {
 		sections = append(sections, makeSection(t, kindReal, int(size), s))
 	}
 	return newTestChain(t, size, sections)
+}
+
+// TestComposedCountPanics: a Composed whose disk section count panics ends a
+// retrieval, a Scheduler's read and a Scan with an error wrapping
+// scheduler.ErrSourcePanic; the process goes on.
+func TestComposedCountPanics(t *testing.T) {
+	const size = 64
+	live, err := NewLive(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Compose(&diskSource{size: size, vecs: map[[2]uint64][]byte{}}, func() uint64 { panic("count unavailable") }, live)
+	ctx := context.Background()
+
+	requests := make(chan chan *scheduler.Retrieval)
+	quit := make(chan struct{})
+	defer close(quit)
+	scheduler.ServeRetrievals(requests, quit, 1, size, c)
+	request := make(chan *scheduler.Retrieval)
+	requests <- request
+	request <- &scheduler.Retrieval{Bit: 3, Sections: []uint64{0, 1}, Context: ctx}
+	if task := <-request; !errors.Is(task.Error, scheduler.ErrSourcePanic) {
+		t.Errorf("ServeRetrievals: %v, want ErrSourcePanic", task.Error)
+	}
+
+	sch, err := scheduler.New(c, size, scheduler.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sch.Close()
+	dst := [][]byte{make([]byte, size/8)}
+	if err := sch.Bitsets(ctx, 3, 0, dst); !errors.Is(err, scheduler.ErrSourcePanic) {
+		t.Errorf("Scheduler: %v, want ErrSourcePanic", err)
+	}
+
+	m := matcher.NewMatcher(size, [][][]byte{{[]byte("an address")}})
+	err = m.Scan(ctx, 0, 2*size-1, c, func(uint64) bool { return true })
+	if !errors.Is(err, scheduler.ErrSourcePanic) {
+		t.Errorf("Scan: %v, want ErrSourcePanic", err)
+	}
 }

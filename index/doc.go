@@ -8,7 +8,7 @@
 // key naming the bit, the section and the hash of the section's last block (its
 // head). The schema is in schema.go.
 //
-// Reader is a matcher.Source over such a store, for matcher.Matcher.Scan: it
+// Reader is a scheduler.Source over such a store, for matcher.Matcher.Scan: it
 // reads a bit's run of sections with one iterator or a point read per section,
 // whichever it measures cheaper on the store, straight into Scan's buffers, and
 // only from the keys of the sections' canonical heads. Writer indexes one

@@ -1,4 +1,4 @@
-package index
+package index_test
 
 import (
 	"bytes"
@@ -11,7 +11,9 @@ import (
 
 	"golang.org/x/crypto/sha3"
 
+	"github.com/bloomsimd/bloomsimd/index"
 	"github.com/bloomsimd/bloomsimd/matcher"
+	"github.com/bloomsimd/bloomsimd/rotate"
 )
 
 // bloomOf returns the bloom of one log address or topic, as go-ethereum's
@@ -21,8 +23,8 @@ func bloomOf(data []byte) (bloom [256]byte) {
 	h.Write(data)
 	sum := h.Sum(nil)
 	for i := 0; i < 6; i += 2 {
-		bit := (uint(sum[i])<<8 | uint(sum[i+1])) & 2047
-		bloom[255-bit/8] |= 1 << (bit % 8)
+		bit := (uint(sum[i])<<8 | uint(sum[i+1])) % rotate.BloomBitLength
+		bloom[rotate.BloomByteLength-1-bit/8] |= 1 << (bit % 8)
 	}
 	return bloom
 }
@@ -77,7 +79,7 @@ func Example() {
 	contract := []byte("a contract address of 20 bytes.")
 
 	// Index two sections; the contract logs in blocks 3, 17 and 30.
-	w, err := NewWriter(sectionSize)
+	w, err := index.NewWriter(sectionSize)
 	if err != nil {
 		panic(err)
 	}
@@ -95,13 +97,13 @@ func Example() {
 		// The hash of the section's last block, which the chain stores as
 		// canonical (here made up).
 		head := [32]byte{byte(section + 1)}
-		db.Put(CanonicalHashKey((section+1)*sectionSize-1), head[:])
+		db.Put(index.CanonicalHashKey((section+1)*sectionSize-1), head[:])
 		if err := w.Commit(db, head); err != nil {
 			panic(err)
 		}
 	}
 
-	r, err := NewReader(db, sectionSize)
+	r, err := index.NewReader(db, sectionSize)
 	if err != nil {
 		panic(err)
 	}
@@ -123,7 +125,7 @@ func Example() {
 // over the section's blocks, compressed (empty when no block has the bit).
 func ExampleWriter() {
 	const sectionSize = 16
-	w, err := NewWriter(sectionSize)
+	w, err := index.NewWriter(sectionSize)
 	if err != nil {
 		panic(err)
 	}
@@ -143,9 +145,9 @@ func ExampleWriter() {
 		panic(err)
 	}
 	fmt.Println(len(batch), "keys")
-	key := BloomBitsKey(100, 7, head)
+	key := index.BloomBitsKey(100, 7, head)
 	fmt.Printf("key %x…\nvalue %x\n", key[:11], batch[string(key)])
-	fmt.Printf("bit 101: %d bytes\n", len(batch[string(BloomBitsKey(101, 7, head))]))
+	fmt.Printf("bit 101: %d bytes\n", len(batch[string(index.BloomBitsKey(101, 7, head))]))
 	// Output:
 	// 2048 keys
 	// key 4200640000000000000007…
@@ -169,7 +171,7 @@ func ExampleCompose() {
 	hash := func(n uint64) [32]byte { return [32]byte{0xbb, byte(n)} }
 
 	// On disk: sections 0 and 1 (blocks 0..31), as the BloomIndexer stores them.
-	w, err := NewWriter(sectionSize)
+	w, err := index.NewWriter(sectionSize)
 	if err != nil {
 		panic(err)
 	}
@@ -182,19 +184,19 @@ func ExampleCompose() {
 		}
 		last := (section+1)*sectionSize - 1
 		head := hash(last)
-		db.Put(CanonicalHashKey(last), head[:])
+		db.Put(index.CanonicalHashKey(last), head[:])
 		if err := w.Commit(db, head); err != nil {
 			panic(err)
 		}
 	}
-	db.Put(SectionCountKey(), binary.BigEndian.AppendUint64(nil, 2))
-	reader, err := NewReader(db, sectionSize)
+	db.Put(index.SectionCountKey(), binary.BigEndian.AppendUint64(nil, 2))
+	reader, err := index.NewReader(db, sectionSize)
 	if err != nil {
 		panic(err)
 	}
 
 	// In memory: blocks 32..40, from the first block not on disk.
-	live, err := NewLive(sectionSize)
+	live, err := index.NewLive(sectionSize)
 	if err != nil {
 		panic(err)
 	}
@@ -208,7 +210,7 @@ func ExampleCompose() {
 		n, _ := reader.Sections()
 		return n
 	}
-	composed := Compose(reader, onDisk, live)
+	composed := index.Compose(reader, onDisk, live)
 	m := matcher.NewMatcher(sectionSize, [][][]byte{{contract}})
 	err = m.Scan(context.Background(), 0, 40, composed.Snapshot(), func(block uint64) bool {
 		fmt.Println("block", block)
@@ -220,4 +222,50 @@ func ExampleCompose() {
 	// block 17
 	// block 35
 	// error: <nil> sections: 3
+}
+
+// The live head index holds the sections not yet on disk, fed one canonical header
+// at a time; a reorg rewinds it to the fork point. Compose joins it to the disk
+// index, so that one Source covers every block up to the head.
+func ExampleLive() {
+	const sectionSize = 16
+	live, err := index.NewLive(sectionSize)
+	if err != nil {
+		panic(err)
+	}
+	contract := []byte("a contract address of 20 bytes.")
+	hash := func(n uint64, fork byte) [32]byte { return [32]byte{byte(n), fork} }
+
+	// Blocks 0..20; the contract logs in block 5.
+	for n := uint64(0); n <= 20; n++ {
+		var bloom [256]byte
+		if n == 5 {
+			bloom = bloomOf(contract)
+		}
+		if err := live.Add(n, hash(n, 0), hash(n-1, 0), bloom); err != nil {
+			panic(err)
+		}
+	}
+	// A reorg replaces blocks 19 and 20 with a block 19 in which the contract logs.
+	if err := live.Add(19, hash(19, 1), hash(18, 0), bloomOf(contract)); err != nil {
+		panic(err)
+	}
+	// A block whose parent is unknown, or one that leaves a gap, is an error and
+	// changes nothing.
+	fmt.Println(live.Add(20, hash(20, 2), hash(19, 2), [256]byte{}))
+	fmt.Println(live.Add(22, hash(22, 1), hash(21, 1), [256]byte{}))
+
+	src := index.Compose(nil, nil, live) // nothing on disk yet
+	m := matcher.NewMatcher(sectionSize, [][][]byte{{contract}})
+	err = m.Scan(context.Background(), 0, 19, src.Snapshot(), func(block uint64) bool {
+		fmt.Println("block", block)
+		return true
+	})
+	fmt.Println("error:", err, "sections:", src.Sections())
+	// Output:
+	// index: live header's parent is not held: parent 1302000000000000000000000000000000000000000000000000000000000000 of block 20
+	// index: live header does not follow the tip: block 22 after tip 19
+	// block 5
+	// block 19
+	// error: <nil> sections: 2
 }

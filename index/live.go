@@ -40,7 +40,7 @@ const (
 // Live is the live head index: the rotated vectors of the sections not yet on
 // disk, built from the canonical headers as they arrive (Follow from a chain
 // head event, or Add header by header), for at most two sections at a time. It
-// is a matcher.Source for the sections it holds; Compose joins it to the disk
+// is a scheduler.Source for the sections it holds; Compose joins it to the disk
 // index.
 //
 // Feeding it (Follow, Add, DropThrough, and Head and Holds, which a feeder uses)
@@ -144,7 +144,7 @@ func (l *Live) Snapshot() LiveSnapshot {
 	return LiveSnapshot{st: st, next: st.next.Load(), size: l.size, vecBytes: l.vecBytes, stride: l.stride, chunks: l.chunks}
 }
 
-// Bitsets is matcher.Source over the newest tip: Snapshot().Bitsets.
+// Bitsets is scheduler.Source over the newest tip: Snapshot().Bitsets.
 func (l *Live) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	return l.Snapshot().Bitsets(ctx, bit, first, dst)
 }
@@ -153,7 +153,7 @@ func (l *Live) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte
 // first+1, ..., first+count-1, the last one up to the tip.
 func (l *Live) Sections() (first, count uint64) { return l.Snapshot().Sections() }
 
-// Changing is matcher.ChangingSource: every section of a Live may still change
+// Changing is scheduler.ChangingSource: every section of a Live may still change
 // (blocks arrive, reorgs rewrite them), so no Matcher caches its vectors past the
 // session that asked for them.
 func (l *Live) Changing(section uint64) bool { return true }

@@ -9,7 +9,7 @@ import (
 	"github.com/bloomsimd/bloomsimd/rotate"
 )
 
-// LiveSnapshot is one tip of a Live: a matcher.Source whose vectors never change.
+// LiveSnapshot is one tip of a Live: a scheduler.Source whose vectors never change.
 // Vectors read as zero for the blocks after the tip. The zero LiveSnapshot holds
 // nothing.
 type LiveSnapshot struct {
@@ -52,7 +52,7 @@ func (sn LiveSnapshot) Sections() (first, count uint64) {
 }
 
 // Bitsets fills dst[i] with the vector of bloom bit bit for section first+i
-// (matcher.Source). A section the snapshot does not serve is an error naming the
+// (scheduler.Source). A section the snapshot does not serve is an error naming the
 // bit and the section.
 func (sn LiveSnapshot) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if bit >= BloomBits {

@@ -137,7 +137,7 @@ func (l *PreciseLive) Snapshot() PreciseLiveSnapshot {
 	return sn
 }
 
-// PreciseLiveSnapshot is one tip of a PreciseLive: a matcher.Source of position
+// PreciseLiveSnapshot is one tip of a PreciseLive: a scheduler.Source of position
 // vectors that never change, and a matcher.Coverage covering the sections it
 // serves.
 type PreciseLiveSnapshot struct {

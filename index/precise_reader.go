@@ -24,7 +24,7 @@ func (e *PreciseError) Error() string {
 
 func (e *PreciseError) Unwrap() error { return e.Err }
 
-// PreciseReader is a matcher.Source over the precise index of a key-value
+// PreciseReader is a scheduler.Source over the precise index of a key-value
 // store: Bitsets(position, ...) gives position vectors where a Reader gives
 // bloom-bit vectors, for a Matcher built by matcher.NewPositionMatcher. Like the
 // Reader it reads only the keys of each section's canonical head, so a reorg

@@ -14,7 +14,7 @@ import (
 	"github.com/bloomsimd/bloomsimd/bitops"
 )
 
-// Reader is a matcher.Source over the bloom-bit index of a key-value store. It is
+// Reader is a scheduler.Source over the bloom-bit index of a key-value store. It is
 // safe for concurrent use if the store is (ethdb databases are).
 //
 // Each Bitsets call reads the canonical heads of its sections first (see

@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Snapshot is a matcher.Source over a Reader for one query: it resolves each
+// Snapshot is a scheduler.Source over a Reader for one query: it resolves each
 // section's canonical head once, the first time a Bitsets call needs it (or
 // reads ahead to it), and reads every bit of the section under that head. Use a
 // fresh one per query:

@@ -1,5 +1,7 @@
 package matcher
 
+import "github.com/bloomsimd/bloomsimd/rotate"
+
 // BloomFilter tests block header blooms against a log filter of addresses and
 // topics, as go-ethereum's eth/filters bloomFilter does for the blocks it checks
 // header by header, but with every address and topic hashed once, when the
@@ -49,7 +51,7 @@ func newBloomClause(data []byte) bloomClause {
 	var c bloomClause
 	for k, bit := range bloomBits(data) {
 		// Bit i of a bloom is bit i%8 of its byte 255-i/8.
-		c.index[k] = uint8(255 - bit/8)
+		c.index[k] = uint8(rotate.BloomByteLength - 1 - bit/8)
 		c.mask[k] = 1 << (bit % 8)
 	}
 	return c

@@ -74,7 +74,6 @@ func TestServeRetrievalsChangingSeesNewVectors(t *testing.T) {
 	}
 }
 
-// changingFunc reports every section as changing.
 // serveSession runs one session of m over begin..end, served through requests.
 func serveSession(t *testing.T, m *Matcher, begin, end uint64, requests chan chan *Retrieval) []uint64 {
 	t.Helper()
@@ -104,6 +103,7 @@ func serveSessionErr(m *Matcher, begin, end uint64, requests chan chan *Retrieva
 	return got, s.Error()
 }
 
+// changingFunc reports every section as changing.
 type changingFunc struct{ funcSource }
 
 func (changingFunc) Changing(uint64) bool { return true }

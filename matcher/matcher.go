@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
+
+	"github.com/bloomsimd/bloomsimd/rotate"
 )
 
 // Matcher holds a compiled filter and caches, across its sessions, the vectors
@@ -57,7 +59,7 @@ func bloomBits(clause []byte) [3]uint {
 	h.Sum(sum[:0])
 	var out [3]uint
 	for k := range out {
-		out[k] = (uint(sum[2*k])<<8 | uint(sum[2*k+1])) & 2047
+		out[k] = (uint(sum[2*k])<<8 | uint(sum[2*k+1])) % rotate.BloomBitLength
 	}
 	return out
 }

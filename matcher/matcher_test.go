@@ -3,7 +3,6 @@ package matcher
 import (
 	"context"
 	"encoding/hex"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -270,38 +269,7 @@ func (r *retrievers) stop() {
 	r.wg.Wait()
 }
 
-func ExampleMatcher_Start() {
-	// Blocks whose blooms hold the bits of this address.
-	addr := make([]byte, 20)
-	m := NewMatcher(4096, [][][]byte{{addr}})
-	results := make(chan uint64, 64)
-	session, err := m.Start(context.Background(), 0, 8191, results)
-	if err != nil {
-		panic(err)
-	}
-	defer session.Close()
-	// A retriever serving every vector as all ones: every block matches.
-	mux := make(chan chan *Retrieval)
-	go func() {
-		for request := range mux {
-			task := <-request
-			task.Bitsets = make([][]byte, len(task.Sections))
-			for i := range task.Bitsets {
-				task.Bitsets[i] = allOnes(4096 / 8)
-			}
-			request <- task
-		}
-	}()
-	defer close(mux)
-	go session.Multiplex(16, 0, mux)
-	n := 0
-	for range results {
-		n++
-	}
-	fmt.Println(n, session.Error())
-	// Output: 8192 <nil>
-}
-
+// allOnes returns n bytes of 0xff.
 func allOnes(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {

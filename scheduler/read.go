@@ -25,23 +25,36 @@ var (
 // the Source may reuse it. A panic of src, an error of src or a vector of
 // another length is an error naming the bit and the section(s), wrapping
 // ErrSourcePanic, the Source's error or ErrVectorLength.
+//
+// An error that Read made, returned by src (a Scheduler, whose reads are
+// Reads), is passed on as it is: a query over a Scheduler gets the error a
+// query of the Source itself gets, not one wrapped twice.
 func Read(ctx context.Context, src Source, bit uint, first uint64, dst [][]byte, vectorBytes int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = panicError(p, fmt.Sprintf("reading bit %d, %s", bit, section.Text(first, len(dst))))
+			err = &readError{panicError(p, fmt.Sprintf("reading bit %d, %s", bit, section.Text(first, len(dst))))}
 		}
 	}()
 	if err := src.Bitsets(ctx, bit, first, dst); err != nil {
-		return fmt.Errorf("scheduler: Source reading bit %d, %s: %w", bit, section.Text(first, len(dst)), err)
+		if _, ok := err.(*readError); ok {
+			return err
+		}
+		return &readError{fmt.Errorf("scheduler: Source reading bit %d, %s: %w", bit, section.Text(first, len(dst)), err)}
 	}
 	for i, v := range dst {
 		if len(v) != vectorBytes {
-			return fmt.Errorf("%w: Source gave bit %d, section %d %d bytes, want %d",
-				ErrVectorLength, bit, first+uint64(i), len(v), vectorBytes)
+			return &readError{fmt.Errorf("%w: Source gave bit %d, section %d %d bytes, want %d",
+				ErrVectorLength, bit, first+uint64(i), len(v), vectorBytes)}
 		}
 	}
 	return nil
 }
+
+// readError is an error of Read, which names the bit and the sections read.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // changing calls cs.Changing(section), turning a panic into an error.
 func changing(cs ChangingSource, section uint64) (ch bool, err error) {

@@ -187,13 +187,18 @@ func (s *Scheduler) ReleaseHelpers(n int) {
 // Bitsets is Source: it fills dst[i] with the vector of bit for section
 // first+i, from the cache, a read in flight or a new read, copying each vector
 // into dst[i]. Errors are Read's, naming the bit and sections of the read that
-// failed; a cancelled ctx returns its error at once.
+// failed; a cancelled ctx returns its error at once. Sections past 2^64-1 are
+// an error.
 func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if len(dst) > 0 && first+uint64(len(dst)-1) < first {
+		// Sections past 2^64-1 would wrap to 0: their vectors cached as section 0's.
+		return fmt.Errorf("scheduler: %d sections from section %d go past section 2^64-1", len(dst), first)
 	}
 	for i, v := range dst {
 		if len(v) != s.vb {

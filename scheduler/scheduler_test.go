@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand"
 	"runtime"
 	"strings"
@@ -116,6 +117,23 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if _, err := New(&countingSource{}, testSize, Config{MaxReads: -1}); err == nil {
 		t.Error("negative MaxReads accepted")
+	}
+}
+
+// Sections past 2^64-1 are refused, unread: they wrapped to section 0, whose
+// cached vector became the one the Source gave for section 2^64.
+func TestSchedulerSectionsWrap(t *testing.T) {
+	noLeaks(t)
+	src := &countingSource{}
+	s := newTest(t, src, Config{})
+	if err := s.Bitsets(context.Background(), 3, math.MaxUint64, buffers(2)); err == nil {
+		t.Fatal("sections 2^64-1 and 2^64 accepted")
+	}
+	if src.calls.Load() != 0 || s.Stats().Entries != 0 {
+		t.Fatalf("%d reads, %d vectors cached, want none", src.calls.Load(), s.Stats().Entries)
+	}
+	if err := check(context.Background(), s, 3, math.MaxUint64, 1); err != nil {
+		t.Fatalf("the last section alone: %v", err)
 	}
 }
 

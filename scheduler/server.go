@@ -32,9 +32,10 @@ import (
 // refuses makes every answer an error (wrapping ErrSectionSize for the size).
 //
 // When src is a ChangingSource (the live head index), the vectors of sections
-// that may still change are marked (Retrieval.Changing): the Matcher does not
-// cache them for its later sessions, as it does other vectors (go-ethereum's
-// cache). A panic of Changing is the task's error, wrapping ErrSourcePanic.
+// that may still change, as Changing reports before the read, are marked
+// (Retrieval.Changing): the Matcher does not cache them for its later
+// sessions, as it does other vectors (go-ethereum's cache). A panic of
+// Changing is the task's error, wrapping ErrSourcePanic, and nothing is read.
 //
 // The vectors handed out are never reused: a Matcher keeps delivered vectors
 // for its later sessions, so no server can tell when one is free again. Each
@@ -82,6 +83,7 @@ func (srv *server) loop(requests chan chan *Retrieval, quit <-chan struct{}) {
 func (srv *server) answer(task *Retrieval) {
 	n := len(task.Sections)
 	task.Bitsets = make([][]byte, n)
+	task.changing = nil // a task sent again: its marks were for its old sections
 	if srv.src == nil {
 		task.Error = errors.New("scheduler: retrieval server has a nil Source")
 		return
@@ -99,6 +101,12 @@ func (srv *server) answer(task *Retrieval) {
 	}
 	if err := ctx.Err(); err != nil {
 		task.Error = err
+		return
+	}
+	// Which sections may still change, asked before the read: a section that
+	// stops changing meanwhile (committed to disk) was maybe read while it still
+	// could, so its vector must not be cached past this task.
+	if cs, ok := srv.src.(ChangingSource); ok && !srv.markChanging(task, cs) {
 		return
 	}
 	sections := task.Sections
@@ -158,26 +166,22 @@ func (srv *server) answer(task *Retrieval) {
 		}
 		k = end
 	}
-	if cs, ok := srv.src.(ChangingSource); ok {
-		srv.markChanging(task, cs)
-	}
 }
 
-// markChanging marks the task's sections that cs reports as changing; a panic
-// of cs is the task's error.
-func (srv *server) markChanging(task *Retrieval, cs ChangingSource) {
+// markChanging marks the task's sections that cs reports as changing. A panic
+// of cs is the task's error: it reports false then.
+func (srv *server) markChanging(task *Retrieval, cs ChangingSource) bool {
 	for i, section := range task.Sections {
 		ch, err := changing(cs, section)
 		if err != nil {
-			if task.Error == nil {
-				task.Error = err
-			}
-			return
+			task.Error = err
+			return false
 		}
 		if ch {
 			task.markChanging(i) // not to be cached past the asking session
 		}
 	}
+	return true
 }
 
 // copyReplaced copies into bufs[i] each vector the Source put in place of it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -77,6 +78,59 @@ func TestServeRetrievalsChangingPanics(t *testing.T) {
 	}
 }
 
+// committing is a ChangingSource whose sections stop changing during the read
+// that serves them, as a live section committed to disk meanwhile does.
+type committing struct {
+	fakeSource
+	committed atomic.Bool
+}
+
+func (s *committing) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	defer s.committed.Store(true)
+	return s.fakeSource.Bitsets(ctx, bit, first, dst)
+}
+
+func (s *committing) Changing(uint64) bool { return !s.committed.Load() }
+
+// A section read while it could still change is marked changing even if it
+// no longer is when the read returns: asked after the read, Changing let the
+// Matcher cache the old vector for its later sessions.
+func TestServeRetrievalsChangingAskedBeforeRead(t *testing.T) {
+	const size = 64
+	task := serveOne(t, size, &committing{fakeSource: fakeSource{vb: size / 8}}, &Retrieval{Bit: 2, Sections: []uint64{5, 6}})
+	if task.Error != nil {
+		t.Fatal(task.Error)
+	}
+	for i := range task.Sections {
+		if !task.Changing(i) {
+			t.Errorf("section %d read while changing is not marked changing", task.Sections[i])
+		}
+	}
+}
+
+// allChanging reports every section as changing.
+type allChanging struct{ fakeSource }
+
+func (allChanging) Changing(uint64) bool { return true }
+
+// A Retrieval sent again with more sections is marked anew: its marks of the
+// first answer, one per old section, crashed the server (index out of range).
+func TestServeRetrievalsTaskSentAgain(t *testing.T) {
+	const size = 64
+	src := allChanging{fakeSource{vb: size / 8}}
+	task := serveOne(t, size, src, &Retrieval{Bit: 1, Sections: []uint64{4}})
+	task.Sections = []uint64{4, 5, 6}
+	task = serveOne(t, size, src, task)
+	if task.Error != nil {
+		t.Fatal(task.Error)
+	}
+	for i := range task.Sections {
+		if !task.Changing(i) || string(task.Bitsets[i]) != string(vector(1, task.Sections[i], size/8)) {
+			t.Errorf("section %d: changing %v, wrong vector or none", task.Sections[i], task.Changing(i))
+		}
+	}
+}
+
 // wrongLength replaces the vector of one section with one of the wrong length.
 type wrongLength struct {
 	fakeSource
@@ -101,8 +155,9 @@ type fails struct{ err error }
 
 func (f fails) Bitsets(context.Context, uint, uint64, [][]byte) error { return f.err }
 
-// Read and ServeRetrievals report a breach of the Source contract with the
-// same error, naming the bit and the section, wrapping the same sentinel.
+// Read, ServeRetrievals and a Scheduler report a breach of the Source contract
+// with the same error, naming the bit and the section, wrapping the same
+// sentinel, whether the Source is read directly or through a Scheduler.
 func TestReadErrorsOnEveryPath(t *testing.T) {
 	const size = 64
 	boom := errors.New("disk on fire")
@@ -119,14 +174,31 @@ func TestReadErrorsOnEveryPath(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dst := [][]byte{make([]byte, size/8), make([]byte, size/8), make([]byte, size/8)}
-			err := Read(context.Background(), c.src, 3, 40, dst, size/8)
+			bufs := func() [][]byte { return [][]byte{make([]byte, size/8), make([]byte, size/8), make([]byte, size/8)} }
+			err := Read(context.Background(), c.src, 3, 40, bufs(), size/8)
 			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
 				t.Fatalf("Read: %v, want %v containing %q", err, c.want, c.text)
 			}
 			task := serveOne(t, size, c.src, &Retrieval{Bit: 3, Sections: []uint64{42, 40, 41}})
 			if task.Error == nil || task.Error.Error() != err.Error() || !errors.Is(task.Error, c.want) {
 				t.Fatalf("ServeRetrievals: %v, want %v", task.Error, err)
+			}
+			// Through a Scheduler: the same error, not wrapped again by the
+			// Read of the Scheduler (a Scan's, a server's).
+			sch, serr := New(c.src, size, Config{})
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			defer sch.Close()
+			if got := sch.Bitsets(context.Background(), 3, 40, bufs()); got == nil || got.Error() != err.Error() || !errors.Is(got, c.want) {
+				t.Fatalf("Scheduler: %v, want %v", got, err)
+			}
+			if got := Read(context.Background(), sch, 3, 40, bufs(), size/8); got == nil || got.Error() != err.Error() || !errors.Is(got, c.want) {
+				t.Fatalf("Read of a Scheduler: %v, want %v", got, err)
+			}
+			task = serveOne(t, size, sch, &Retrieval{Bit: 3, Sections: []uint64{42, 40, 41}})
+			if task.Error == nil || task.Error.Error() != err.Error() || !errors.Is(task.Error, c.want) {
+				t.Fatalf("ServeRetrievals of a Scheduler: %v, want %v", task.Error, err)
 			}
 		})
 	}
