@@ -189,6 +189,24 @@ func (s *Scheduler) ReleaseHelpers(n int) {
 // into dst[i]. Errors are Read's, naming the bit and sections of the read that
 // failed; a cancelled ctx returns its error at once.
 func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return s.bitsets(ctx, bit, first, dst, false)
+}
+
+// SharedBitsets is Bitsets without the copies: it sets dst[i] (whatever it
+// held) to the Scheduler's own vector of bit for section first+i. Those
+// vectors are shared with every other query of the node and must never be
+// written to; they stay valid for as long as the caller holds them (the
+// Scheduler never reuses a vector's memory, it only drops its reference). A
+// vector of a changing section is a fresh copy, the caller's alone. Scan over a
+// Scheduler evaluates these vectors in place, and ServeRetrievals over a
+// Scheduler hands them out as the task's bitsets (a Matcher never modifies a
+// delivered vector, nor does go-ethereum's).
+func (s *Scheduler) SharedBitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return s.bitsets(ctx, bit, first, dst, true)
+}
+
+// bitsets is Bitsets (shared unset) or SharedBitsets (shared set).
+func (s *Scheduler) bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -196,20 +214,30 @@ func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][
 		return err
 	}
 	for i, v := range dst {
-		if len(v) != s.vb {
+		if !shared && len(v) != s.vb {
 			return fmt.Errorf("%w: buffer for bit %d, section %d has %d bytes, want %d",
 				ErrVectorLength, bit, first+uint64(i), len(v), s.vb)
 		}
 	}
 	if s.changing != nil {
-		return s.bitsetsChanging(ctx, bit, first, dst)
+		return s.bitsetsChanging(ctx, bit, first, dst, shared)
 	}
-	return s.bitsetsStable(ctx, bit, first, dst)
+	return s.bitsetsStable(ctx, bit, first, dst, shared)
+}
+
+// put delivers data, a vector the Scheduler holds, as dst: a copy into dst[i],
+// or data itself when shared.
+func put(dst [][]byte, i int, data []byte, shared bool) {
+	if shared {
+		dst[i] = data
+		return
+	}
+	copy(dst[i], data)
 }
 
 // bitsetsChanging splits dst into runs of changing and stable sections: the
 // changing ones are read for this request alone.
-func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	for i := 0; i < len(dst); {
 		ch, err := changing(s.changing, first+uint64(i))
 		if err != nil {
@@ -227,9 +255,9 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 			j++
 		}
 		if ch {
-			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j])
+			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j], shared)
 		} else {
-			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j])
+			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j], shared)
 		}
 		if err != nil {
 			return err
@@ -240,8 +268,8 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 }
 
 // readDirect reads dst from the Source on the caller's goroutine, bypassing
-// cache and sharing, within the read bound.
-func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+// cache and sharing, within the read bound. When shared, dst gets new buffers.
+func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	if s.base.Err() != nil {
 		return ErrClosed
 	}
@@ -252,6 +280,12 @@ func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst 
 	s.readCalls.Add(1)
 	s.readSections.Add(int64(len(dst)))
 	s.misses.Add(int64(len(dst)))
+	if shared {
+		slab := make([]byte, len(dst)*s.vb)
+		for i := range dst {
+			dst[i], slab = slab[:s.vb:s.vb], slab[s.vb:]
+		}
+	}
 	req := append([][]byte(nil), dst...)
 	if err := Read(ctx, s.src, bit, first, req, s.vb); err != nil {
 		s.failures.Add(1)
@@ -275,17 +309,17 @@ func (s *Scheduler) releaseRead() { <-s.reads }
 // bitsetsStable serves sections that do not change: cached vectors at once,
 // the others from reads in flight or new ones, one per run of missing sections.
 // The leading cached vectors, usually all of them, take only the read lock.
-func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	n, err := s.cachedPrefix(bit, first, dst)
+func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+	n, err := s.cachedPrefix(bit, first, dst, shared)
 	if err != nil || n == len(dst) {
 		return err
 	}
-	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:])
+	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:], shared)
 }
 
-// cachedPrefix copies the cached vectors of dst's leading sections, under the
-// read lock, and returns how many it copied.
-func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, error) {
+// cachedPrefix delivers the cached vectors of dst's leading sections (see put),
+// under the read lock, and returns how many it delivered.
+func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bool) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -298,7 +332,7 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, err
 		if !ok {
 			break
 		}
-		copy(dst[n], data)
+		put(dst, n, data, shared)
 	}
 	s.hits.Add(int64(n))
 	return n, nil
@@ -306,7 +340,7 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, err
 
 // bitsetsMissing is bitsetsStable from the first section not found cached,
 // under the write lock: it joins reads in flight or starts new ones.
-func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	var (
 		waits    []*flight // per section of dst, nil when served from the cache
 		groupBuf [4]*readGroup
@@ -322,7 +356,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
 		if data, ok := cached.get(k.section); ok {
-			copy(dst[i], data) // cached data is never written: copying under the lock is just simplest
+			put(dst, i, data, shared) // cached data is never written: copying under the lock is just simplest
 			hits++
 			i++
 			continue
@@ -379,7 +413,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 			}
 			return err
 		}
-		copy(dst[i], f.data)
+		put(dst, i, f.data, shared)
 	}
 	s.leave(groups)
 	return nil
