@@ -70,9 +70,9 @@ type cache struct {
 	main       fifo[*entry]
 	smallBytes int64
 	mainBytes  int64
-	ghost      fifo[key]
-	ghosts     map[key]int // key -> how many times it is queued in ghost
-	ghostLimit int         // ghost keys remembered, about main's entry count
+	ghost      fifo[uint64]
+	ghosts     map[uint64]int32 // key.ghost() -> how many times it is queued in ghost
+	ghostLimit int              // ghost keys remembered, about main's entry count
 	evictions  int64
 	spare      []*entry // evicted entries for add to reuse: a full cache evicts one per add
 }
@@ -85,7 +85,7 @@ func newCache(budget int64, vectorBytes int) *cache {
 		budget:     budget,
 		smallLimit: max(budget/10, 1),
 		bits:       make(map[uint]map[uint64]*entry),
-		ghosts:     make(map[key]int),
+		ghosts:     make(map[uint64]int32),
 		ghostLimit: int(max(budget/(int64(vectorBytes)+entryOverhead), 1)),
 	}
 }
@@ -156,7 +156,7 @@ func (c *cache) add(k key, data []byte) {
 	}
 	m[k.section] = e
 	c.count++
-	if c.ghosts[k] > 0 {
+	if c.ghosts[k.ghost()] > 0 {
 		c.main.push(e)
 		c.mainBytes += e.bytes()
 		return
@@ -229,10 +229,17 @@ func (c *cache) recycle(e *entry) {
 	}
 }
 
+// ghost is k as the ghost FIFO remembers it, in one word (a map of words is
+// cheaper than one of keys). Keys whose sections differ by a multiple of 2^53
+// share a word: the ghost is only a hint of which vectors to admit to main, so
+// such a collision costs at most a misplaced entry.
+func (k key) ghost() uint64 { return k.section<<11 ^ uint64(k.bit) }
+
 // remember queues k in the ghost FIFO, forgetting the oldest ghost beyond the limit.
 func (c *cache) remember(k key) {
-	c.ghost.push(k)
-	c.ghosts[k]++
+	g := k.ghost()
+	c.ghost.push(g)
+	c.ghosts[g]++
 	for c.ghost.len() > c.ghostLimit {
 		old := c.ghost.pop()
 		if c.ghosts[old]--; c.ghosts[old] <= 0 {

@@ -84,10 +84,10 @@ type readGroup struct {
 	done      chan struct{} // closed once every flight's data, or err, is set
 	err       error
 	cancel    context.CancelFunc
-	waiters   int    // callers waiting for any of its flights (under Scheduler.mu)
-	finished  bool   // its flights are settled
-	abandoned bool   // cancelled for want of waiters: no one may join it
-	epoch     uint64 // Scheduler.epoch when the read started
+	waiters   int         // callers waiting for any of its flights, until finished (under Scheduler.mu)
+	finished  atomic.Bool // its flights are settled (set under Scheduler.mu, before done is closed)
+	abandoned bool        // cancelled for want of waiters: no one may join it
+	epoch     uint64      // Scheduler.epoch when the read started
 }
 
 // New returns a Scheduler reading vectors of sections of sectionSize blocks
@@ -431,13 +431,25 @@ func joinGroup(groups []*readGroup, g *readGroup) []*readGroup {
 }
 
 // leave uncounts the caller from groups; a group left without waiters before
-// it finished is cancelled. A finished group's waiters just go.
+// it finished is cancelled. A finished group's waiters just go, without the
+// lock: its waiter count no longer matters. That is the usual case, a caller
+// that waited for all its groups.
 func (s *Scheduler) leave(groups []*readGroup) {
+	reading := false
+	for _, g := range groups {
+		reading = reading || !g.finished.Load()
+	}
+	if !reading {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, g := range groups {
+		if g.finished.Load() {
+			continue
+		}
 		g.waiters--
-		if g.waiters == 0 && !g.finished {
+		if g.waiters == 0 {
 			g.abandoned = true
 			g.cancel()
 		}
@@ -529,7 +541,7 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 		s.failures.Add(1)
 	}
 	s.mu.Lock()
-	g.finished = true
+	g.finished.Store(true)
 	g.err = err
 	for i := range g.flights {
 		f := &g.flights[i]
