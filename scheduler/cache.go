@@ -11,7 +11,7 @@ import "sync/atomic"
 // vector once, only ever churns the small FIFO and never flushes the hot set in
 // main, which an LRU would (see TestCacheScanResistant and BenchmarkCachePolicy).
 // Hits only bump a counter: no list is touched on the hot path, so hits are
-// served under the Scheduler's read lock.
+// served under the read lock of their bit's shard.
 
 // key names one vector: a bloom bit in a section.
 type key struct {
@@ -57,15 +57,19 @@ func (q *fifo[T]) pop() T {
 	return v
 }
 
-// cache is the byte-budgeted S3-FIFO cache. The Scheduler holds its write lock
-// around every call but get (sections.get), which needs only its read lock:
-// get touches nothing but an entry's atomic counter. Cached data is never
-// written after insertion, so readers may copy it after the lock is released.
+// cache is the byte-budgeted S3-FIFO cache. The Scheduler holds its cacheMu
+// around every call but get (sections.get), which needs only the read lock of
+// the bit's shard: get touches nothing but an entry's atomic counter. The
+// vectors are kept in the shards' maps, by bit, then section (a request is one
+// bit); the cache writes a shard's map under that shard's write lock, and
+// reads the maps under cacheMu alone (every writer holds it). Cached data is
+// never written after insertion, so readers may use it after the lock is
+// released.
 type cache struct {
 	budget     int64
 	smallLimit int64
-	bits       map[uint]map[uint64]*entry // by bit, then section: a request is one bit
-	count      int                        // entries cached
+	shards     *[shardCount]shard
+	count      int // entries cached
 	small      fifo[*entry]
 	main       fifo[*entry]
 	smallBytes int64
@@ -80,11 +84,15 @@ type cache struct {
 // maxSpare bounds the entries kept for reuse.
 const maxSpare = 64
 
-func newCache(budget int64, vectorBytes int) *cache {
+// newCache returns a cache keeping its vectors in shards (its own, if nil).
+func newCache(budget int64, vectorBytes int, shards *[shardCount]shard) *cache {
+	if shards == nil {
+		shards = new([shardCount]shard)
+	}
 	return &cache{
 		budget:     budget,
 		smallLimit: max(budget/10, 1),
-		bits:       make(map[uint]map[uint64]*entry),
+		shards:     shards,
 		ghosts:     make(map[uint64]int32),
 		ghostLimit: int(max(budget/(int64(vectorBytes)+entryOverhead), 1)),
 	}
@@ -99,7 +107,7 @@ func (c *cache) get(k key) ([]byte, bool) {
 type sections map[uint64]*entry
 
 // bit returns the cache of bit (nil, which reads as empty, if it has none).
-func (c *cache) bit(bit uint) sections { return c.bits[bit] }
+func (c *cache) bit(bit uint) sections { return c.shards[bit%shardCount].cached[bit] }
 
 // get returns the cached vector of section, counting the hit for eviction.
 func (m sections) get(section uint64) ([]byte, bool) {
@@ -113,14 +121,23 @@ func (m sections) get(section uint64) ([]byte, bool) {
 }
 
 // lookup returns the entry of k, or nil.
-func (c *cache) lookup(k key) *entry { return c.bits[k.bit][k.section] }
+func (c *cache) lookup(k key) *entry { return c.bit(k.bit)[k.section] }
 
-// remove forgets e.
+// remove forgets e, under its shard's write lock.
 func (c *cache) remove(e *entry) {
-	m := c.bits[e.key.bit]
+	sh := &c.shards[e.key.bit%shardCount]
+	sh.mu.Lock()
+	c.removeLocked(e)
+	sh.mu.Unlock()
+}
+
+// removeLocked is remove with e's shard's write lock held.
+func (c *cache) removeLocked(e *entry) {
+	sh := &c.shards[e.key.bit%shardCount]
+	m := sh.cached[e.key.bit]
 	delete(m, e.key.section)
 	if len(m) == 0 {
-		delete(c.bits, e.key.bit)
+		delete(sh.cached, e.key.bit)
 	}
 	c.count--
 }
@@ -149,12 +166,18 @@ func (c *cache) add(k key, data []byte) {
 	}
 	e.key, e.data, e.small = k, data, false
 	e.freq.Store(0)
-	m := c.bits[k.bit]
+	sh := &c.shards[k.bit%shardCount]
+	sh.mu.Lock()
+	m := sh.cached[k.bit]
 	if m == nil {
+		if sh.cached == nil {
+			sh.cached = make(map[uint]sections)
+		}
 		m = make(sections)
-		c.bits[k.bit] = m
+		sh.cached[k.bit] = m
 	}
 	m[k.section] = e
+	sh.mu.Unlock()
 	c.count++
 	if c.ghosts[k.ghost()] > 0 {
 		c.main.push(e)
@@ -220,8 +243,9 @@ func (c *cache) evictMain() {
 }
 
 // recycle keeps an evicted entry, which no map or queue holds any more, for
-// add. Entries are touched only under the Scheduler's lock, so reuse is safe;
-// the data is not kept (a waiter may still be copying it).
+// add. Only cache hits touch an entry outside cacheMu, under its shard's read
+// lock, and the entry left its shard's map under that shard's write lock: so
+// reuse is safe. The data is not kept (a waiter may still be copying it).
 func (c *cache) recycle(e *entry) {
 	if len(c.spare) < maxSpare {
 		e.data = nil // add sets every field again
@@ -249,8 +273,9 @@ func (c *cache) remember(k key) {
 }
 
 // forget drops every cached vector of a section from first on; it returns how
-// many it dropped. It walks the whole cache: it is for rare events (a rewrite
-// of stored sections after a deep reorg), not for the query path.
+// many it dropped. Call it with every shard's write lock held. It walks the
+// whole cache: it is for rare events (a rewrite of stored sections after a
+// deep reorg), not for the query path.
 func (c *cache) forget(first uint64) int {
 	keep := func(q *fifo[*entry], bytes *int64) int {
 		dropped := 0
@@ -258,7 +283,7 @@ func (c *cache) forget(first uint64) int {
 		for _, e := range q.items[q.head:] {
 			if e.key.section >= first {
 				*bytes -= e.bytes()
-				c.remove(e)
+				c.removeLocked(e)
 				dropped++
 				continue
 			}

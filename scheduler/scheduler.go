@@ -61,16 +61,39 @@ type Scheduler struct {
 	wg     sync.WaitGroup // read goroutines
 	jobs   chan readJob   // reads handed to idle read goroutines: room for maxIdle
 
-	mu       sync.RWMutex // the write lock for all but cache hits
-	closed   bool
-	idle     int // read goroutines waiting for a job (under mu)
-	maxIdle  int
-	epoch    uint64 // Invalidate calls so far: reads started before one are not cached
-	inflight map[key]*flight
-	cache    *cache
+	// Locks, taken in this order: cacheMu, then shards' mu (in index order when
+	// several are held at once), then runMu. A request takes only its bit's
+	// shard: the read lock for cache hits, the write lock to join or start
+	// reads. A read settles under cacheMu (caching what it read, with the
+	// shard locks of the entries it adds or evicts, one at a time) and then
+	// under its bit's shard lock (settling its flights).
+	shards  *[shardCount]shard
+	cacheMu sync.Mutex // the cache's queues and sizes; epoch
+	cache   *cache
+	epoch   uint64 // Invalidate calls so far (written under cacheMu and every shard's mu): reads started before one are not cached
+	closed  atomic.Bool
+	runMu   sync.Mutex // idle
+	idle    int        // read goroutines waiting for a job
+	maxIdle int
 
 	hits, misses, shared, readCalls, readSections, failures, invalidated atomic.Int64
 }
+
+// shardCount is how many shards split the Scheduler's state by bit: requests
+// for bits of different shards never wait for each other's locks.
+const shardCount = 64
+
+// shard is the state of the bits b with b%shardCount equal to its index: their
+// cached vectors and their reads in flight.
+type shard struct {
+	mu       sync.RWMutex
+	inflight map[key]*flight
+	cached   map[uint]sections // by bit: written by the cache under cacheMu and mu
+	_        [64]byte          // keep shards' locks on separate cache lines
+}
+
+// shard returns the shard of bit.
+func (s *Scheduler) shard(bit uint) *shard { return &s.shards[bit%shardCount] }
 
 // flight is one vector being read, by its group.
 type flight struct {
@@ -84,8 +107,8 @@ type readGroup struct {
 	done      chan struct{} // closed once every flight's data, or err, is set
 	err       error
 	cancel    context.CancelFunc
-	waiters   int         // callers waiting for any of its flights, until finished (under Scheduler.mu)
-	finished  atomic.Bool // its flights are settled (set under Scheduler.mu, before done is closed)
+	waiters   int         // callers waiting for any of its flights, until finished (under its shard's mu)
+	finished  atomic.Bool // its flights are settled (set under its shard's mu, before done is closed)
 	abandoned bool        // cancelled for want of waiters: no one may join it
 	epoch     uint64      // Scheduler.epoch when the read started
 }
@@ -112,15 +135,19 @@ func New(src Source, sectionSize uint64, cfg Config) (*Scheduler, error) {
 		cfg.MaxHelpers = runtime.GOMAXPROCS(0)
 	}
 	vb := int(sectionSize / 8)
+	shards := new([shardCount]shard)
+	for i := range shards {
+		shards[i].inflight = make(map[key]*flight)
+	}
 	s := &Scheduler{
-		src:      src,
-		vb:       vb,
-		reads:    make(chan struct{}, cfg.MaxReads),
-		helpers:  make(chan struct{}, cfg.MaxHelpers),
-		inflight: make(map[key]*flight),
-		cache:    newCache(cfg.CacheBytes, vb),
-		jobs:     make(chan readJob, cfg.MaxReads),
-		maxIdle:  cfg.MaxReads,
+		src:     src,
+		vb:      vb,
+		reads:   make(chan struct{}, cfg.MaxReads),
+		helpers: make(chan struct{}, cfg.MaxHelpers),
+		shards:  shards,
+		cache:   newCache(cfg.CacheBytes, vb, shards),
+		jobs:    make(chan readJob, cfg.MaxReads),
+		maxIdle: cfg.MaxReads,
 	}
 	s.changing, _ = src.(ChangingSource)
 	s.base, s.cancel = context.WithCancel(context.Background())
@@ -136,11 +163,28 @@ func (s *Scheduler) Changing(section uint64) bool {
 // Close cancels the reads in flight, waits for their goroutines and makes
 // every later Bitsets fail with ErrClosed. It does not close the Source.
 func (s *Scheduler) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	// Under every shard's lock: a request that starts a read holds its
+	// shard's, so no read starts once Close has begun.
+	s.lockShards()
+	s.runMu.Lock()
+	s.closed.Store(true)
+	s.runMu.Unlock()
+	s.unlockShards()
 	s.cancel()
 	s.wg.Wait()
+}
+
+// lockShards takes every shard's write lock, in index order.
+func (s *Scheduler) lockShards() {
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
+}
+
+func (s *Scheduler) unlockShards() {
+	for i := range s.shards {
+		s.shards[i].mu.Unlock()
+	}
 }
 
 // Invalidate drops the cached vectors of every section from first on, and
@@ -150,12 +194,17 @@ func (s *Scheduler) Close() {
 // go-ethereum's ChainIndexer does so after a reorg deeper than its
 // confirmations, lowering its section count to the first rewritten section.
 func (s *Scheduler) Invalidate(first uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	s.lockShards()
+	defer s.unlockShards()
 	s.epoch++
-	for k := range s.inflight {
-		if k.section >= first {
-			delete(s.inflight, k) // new requests start a read of their own
+	for i := range s.shards {
+		inflight := s.shards[i].inflight
+		for k := range inflight {
+			if k.section >= first {
+				delete(inflight, k) // new requests start a read of their own
+			}
 		}
 	}
 	s.invalidated.Add(int64(s.cache.forget(first)))
@@ -320,12 +369,13 @@ func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, d
 // cachedPrefix delivers the cached vectors of dst's leading sections (see put),
 // under the read lock, and returns how many it delivered.
 func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bool) (int, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	sh := s.shard(bit)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	cached := s.cache.bit(bit)
+	cached := sh.cached[bit]
 	n := 0
 	for ; n < len(dst); n++ {
 		data, ok := cached.get(first + uint64(n))
@@ -339,7 +389,8 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bo
 }
 
 // bitsetsMissing is bitsetsStable from the first section not found cached,
-// under the write lock: it joins reads in flight or starts new ones.
+// under the write lock of bit's shard: it joins reads in flight or starts new
+// ones.
 func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	var (
 		waits    []*flight // per section of dst, nil when served from the cache
@@ -347,12 +398,13 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		groups   = groupBuf[:0] // the read groups waited for: rarely more than a few
 		hits     int
 	)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	sh := s.shard(bit)
+	sh.mu.Lock()
+	if s.closed.Load() {
+		sh.mu.Unlock()
 		return ErrClosed
 	}
-	cached := s.cache.bit(bit)
+	cached := sh.cached[bit]
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
 		if data, ok := cached.get(k.section); ok {
@@ -364,7 +416,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		if waits == nil {
 			waits = make([]*flight, len(dst))
 		}
-		if f := s.inflight[k]; f != nil && !f.group.abandoned {
+		if f := sh.inflight[k]; f != nil && !f.group.abandoned {
 			waits[i] = f
 			s.shared.Add(1)
 			groups = joinGroup(groups, f.group)
@@ -378,16 +430,16 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 			if _, ok := cached[k.section]; ok {
 				break
 			}
-			if f := s.inflight[k]; f != nil && !f.group.abandoned {
+			if f := sh.inflight[k]; f != nil && !f.group.abandoned {
 				break
 			}
 			j++
 		}
-		g := s.startRead(bit, first+uint64(i), waits[i:j])
+		g := s.startRead(sh, bit, first+uint64(i), waits[i:j])
 		groups = joinGroup(groups, g)
 		i = j
 	}
-	s.mu.Unlock()
+	sh.mu.Unlock()
 	s.hits.Add(int64(hits))
 	s.misses.Add(int64(len(dst) - hits))
 	if waits == nil {
@@ -400,11 +452,11 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		select {
 		case <-f.group.done:
 		case <-ctx.Done():
-			s.leave(groups)
+			s.leave(sh, groups)
 			return ctx.Err()
 		}
 		if err := f.group.err; err != nil {
-			s.leave(groups)
+			s.leave(sh, groups)
 			switch {
 			case ctx.Err() != nil:
 				return ctx.Err()
@@ -415,7 +467,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		}
 		put(dst, i, f.data, shared)
 	}
-	s.leave(groups)
+	s.leave(sh, groups)
 	return nil
 }
 
@@ -434,7 +486,7 @@ func joinGroup(groups []*readGroup, g *readGroup) []*readGroup {
 // it finished is cancelled. A finished group's waiters just go, without the
 // lock: its waiter count no longer matters. That is the usual case, a caller
 // that waited for all its groups.
-func (s *Scheduler) leave(groups []*readGroup) {
+func (s *Scheduler) leave(sh *shard, groups []*readGroup) {
 	reading := false
 	for _, g := range groups {
 		reading = reading || !g.finished.Load()
@@ -442,8 +494,8 @@ func (s *Scheduler) leave(groups []*readGroup) {
 	if !reading {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	for _, g := range groups {
 		if g.finished.Load() {
 			continue
@@ -457,16 +509,16 @@ func (s *Scheduler) leave(groups []*readGroup) {
 }
 
 // startRead starts the read of len(waits) sections of bit from first,
-// setting waits to the new flights, registered as in flight. Call with s.mu
-// held.
-func (s *Scheduler) startRead(bit uint, first uint64, waits []*flight) *readGroup {
+// setting waits to the new flights, registered as in flight. Call with sh.mu,
+// bit's shard's write lock, held and s not closed.
+func (s *Scheduler) startRead(sh *shard, bit uint, first uint64, waits []*flight) *readGroup {
 	ctx, cancel := context.WithCancel(s.base)
 	g := &readGroup{flights: make([]flight, len(waits)), done: make(chan struct{}), cancel: cancel, epoch: s.epoch}
 	for i := range waits {
 		f := &g.flights[i]
 		f.group = g
 		waits[i] = f
-		s.inflight[key{bit, first + uint64(i)}] = f
+		sh.inflight[key{bit, first + uint64(i)}] = f
 	}
 	s.run(readJob{ctx, g, bit, first})
 	return g
@@ -480,11 +532,14 @@ type readJob struct {
 	first uint64
 }
 
-// run hands j to an idle read goroutine, or starts one. Call with s.mu held
-// and s not closed. Read goroutines outlive their read, up to maxIdle of them:
-// a Source's read (Pebble's, say) runs deep, and a new goroutine would grow
-// its stack anew for every read.
+// run hands j to an idle read goroutine, or starts one. Call with a shard's
+// write lock held and s not closed (Close sets closed under every shard's
+// lock). Read goroutines outlive their read, up to maxIdle of them: a Source's
+// read (Pebble's, say) runs deep, and a new goroutine would grow its stack
+// anew for every read.
 func (s *Scheduler) run(j readJob) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	if s.idle > 0 {
 		s.idle--
 		s.jobs <- j // never blocks: see read
@@ -539,29 +594,39 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 	}
 	if err != nil {
 		s.failures.Add(1)
+	} else {
+		// Cached before the flights leave inflight: a request in between finds
+		// each vector cached or in flight.
+		s.cacheMu.Lock()
+		if !s.closed.Load() && g.epoch == s.epoch {
+			for i, data := range bufs {
+				s.cache.add(key{bit, first + uint64(i)}, data)
+			}
+		}
+		s.cacheMu.Unlock()
 	}
-	s.mu.Lock()
-	g.finished.Store(true)
+	sh := s.shard(bit)
+	sh.mu.Lock()
 	g.err = err
 	for i := range g.flights {
 		f := &g.flights[i]
 		k := key{bit, first + uint64(i)}
-		if s.inflight[k] == f {
-			delete(s.inflight, k)
+		if sh.inflight[k] == f {
+			delete(sh.inflight, k)
 		}
 		if err == nil {
 			f.data = bufs[i]
-			if !s.closed && g.epoch == s.epoch {
-				s.cache.add(k, f.data)
-			}
 		}
 	}
+	g.finished.Store(true)
+	sh.mu.Unlock()
 	// Jobs handed to idle goroutines but not yet taken count too: idle plus
 	// queued never exceeds maxIdle, the channel's room, so run never blocks.
-	if idle = !s.closed && s.idle+len(s.jobs) < s.maxIdle; idle {
+	s.runMu.Lock()
+	if idle = !s.closed.Load() && s.idle+len(s.jobs) < s.maxIdle; idle {
 		s.idle++
 	}
-	s.mu.Unlock()
+	s.runMu.Unlock()
 	close(g.done)
 	return idle
 }

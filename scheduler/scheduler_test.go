@@ -465,8 +465,8 @@ func TestSchedulerReadGoroutines(t *testing.T) {
 	noLeaks(t)
 	const maxReads = 3
 	idle := func(s *Scheduler) int {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.runMu.Lock()
+		defer s.runMu.Unlock()
 		return s.idle
 	}
 	// readers counts the read goroutines of every Scheduler alive.
