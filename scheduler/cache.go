@@ -103,25 +103,101 @@ func (c *cache) get(k key) ([]byte, bool) {
 	return c.bit(k.bit).get(k.section)
 }
 
-// sections is the cache of one bit, by section.
-type sections map[uint64]*entry
+// sections is the cache of one bit, in pages of pageSections consecutive
+// sections: a request asks for a run of sections, which mostly lie in one
+// page, one map lookup for all of them.
+type sections map[uint64]*page
+
+const pageSections = 64
+
+// page holds the entries of sections page*pageSections onwards.
+type page struct {
+	entries [pageSections]*entry
+	n       int // entries held
+}
 
 // bit returns the cache of bit (nil, which reads as empty, if it has none).
 func (c *cache) bit(bit uint) sections { return c.shards[bit%shardCount].cached[bit] }
 
+// entry returns the entry of section, or nil.
+func (m sections) entry(section uint64) *entry {
+	p := m[section/pageSections]
+	if p == nil {
+		return nil
+	}
+	return p.entries[section%pageSections]
+}
+
 // get returns the cached vector of section, counting the hit for eviction.
 func (m sections) get(section uint64) ([]byte, bool) {
-	e, ok := m[section]
-	if !ok {
+	e := m.entry(section)
+	if e == nil {
 		return nil, false
 	}
+	return e.hit(), true
+}
+
+// hit counts a hit of e for eviction and returns its vector.
+func (e *entry) hit() []byte {
 	for f := e.freq.Load(); f < maxFreq && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
 	}
-	return e.data, true
+	return e.data
+}
+
+// prefix delivers (put) the vectors of the cached sections from first on into
+// dst, in order, counting each hit, up to the first section not cached; it
+// returns how many it delivered. One map lookup per page.
+func (m sections) prefix(first uint64, dst [][]byte, shared bool) int {
+	var p *page
+	index := ^uint64(0)
+	for i := range dst {
+		section := first + uint64(i)
+		if section/pageSections != index {
+			index = section / pageSections
+			if p = m[index]; p == nil {
+				return i
+			}
+		}
+		e := p.entries[section%pageSections]
+		if e == nil {
+			return i
+		}
+		put(dst, i, e.hit(), shared)
+	}
+	return len(dst)
+}
+
+// len returns how many sections hold a vector.
+func (m sections) len() int {
+	n := 0
+	for _, p := range m {
+		n += p.n
+	}
+	return n
+}
+
+// set caches e as the entry of section, which holds none.
+func (m sections) set(section uint64, e *entry) {
+	p := m[section/pageSections]
+	if p == nil {
+		p = new(page)
+		m[section/pageSections] = p
+	}
+	p.entries[section%pageSections] = e
+	p.n++
+}
+
+// del forgets the entry of section, which holds one.
+func (m sections) del(section uint64) {
+	p := m[section/pageSections]
+	p.entries[section%pageSections] = nil
+	if p.n--; p.n == 0 {
+		delete(m, section/pageSections)
+	}
 }
 
 // lookup returns the entry of k, or nil.
-func (c *cache) lookup(k key) *entry { return c.bit(k.bit)[k.section] }
+func (c *cache) lookup(k key) *entry { return c.bit(k.bit).entry(k.section) }
 
 // remove forgets e, under its shard's write lock.
 func (c *cache) remove(e *entry) {
@@ -135,7 +211,7 @@ func (c *cache) remove(e *entry) {
 func (c *cache) removeLocked(e *entry) {
 	sh := &c.shards[e.key.bit%shardCount]
 	m := sh.cached[e.key.bit]
-	delete(m, e.key.section)
+	m.del(e.key.section)
 	if len(m) == 0 {
 		delete(sh.cached, e.key.bit)
 	}
@@ -176,7 +252,7 @@ func (c *cache) add(k key, data []byte) {
 		m = make(sections)
 		sh.cached[k.bit] = m
 	}
-	m[k.section] = e
+	m.set(k.section, e)
 	sh.mu.Unlock()
 	c.count++
 	if c.ghosts[k.ghost()] > 0 {

@@ -375,15 +375,7 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bo
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	cached := sh.cached[bit]
-	n := 0
-	for ; n < len(dst); n++ {
-		data, ok := cached.get(first + uint64(n))
-		if !ok {
-			break
-		}
-		put(dst, n, data, shared)
-	}
+	n := sh.cached[bit].prefix(first, dst, shared)
 	s.hits.Add(int64(n))
 	return n, nil
 }
@@ -427,7 +419,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		j := i + 1
 		for j < len(dst) {
 			k := key{bit, first + uint64(j)}
-			if _, ok := cached[k.section]; ok {
+			if cached.entry(k.section) != nil {
 				break
 			}
 			if f := sh.inflight[k]; f != nil && !f.group.abandoned {
