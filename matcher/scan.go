@@ -27,8 +27,11 @@ const (
 // calls emit with each match in ascending order, on the calling goroutine. It
 // splits the range into contiguous runs of sections evaluated in parallel by up
 // to GOMAXPROCS workers (the caller's goroutine and helpers; when src is a
-// *scheduler.Scheduler, only the helpers its node-wide bound grants); each worker reads a bit's vectors for a run of sections
-// with one Bitsets call (a later group only for the sections still matching).
+// *scheduler.Scheduler, only the helpers its node-wide bound grants); each
+// worker reads a bit's vectors for a run of sections with one Bitsets call (a
+// later group only for the sections still matching). Over a
+// *scheduler.Scheduler it reads the scheduler's own vectors (SharedBitsets)
+// and evaluates them in place, without copying them.
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
 // ctx is cancelled, and otherwise the first error of src (or breach of the Source
 // contract) in section order, after emitting the matches of the runs before the
