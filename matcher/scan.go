@@ -27,8 +27,11 @@ const (
 // calls emit with each match in ascending order, on the calling goroutine. It
 // splits the range into contiguous runs of sections evaluated in parallel by up
 // to GOMAXPROCS workers (the caller's goroutine and helpers; when src is a
-// *scheduler.Scheduler, only the helpers its node-wide bound grants); each worker reads a bit's vectors for a run of sections
-// with one Bitsets call (a later group only for the sections still matching).
+// *scheduler.Scheduler, only the helpers its node-wide bound grants); each
+// worker reads a bit's vectors for a run of sections with one Bitsets call (a
+// later group only for the sections still matching). Over a
+// *scheduler.Scheduler it reads the scheduler's own vectors (SharedBitsets)
+// and evaluates them in place, without copying them.
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
 // ctx is cancelled, and otherwise the first error of src (or breach of the Source
 // contract) in section order, after emitting the matches of the runs before the
@@ -65,7 +68,11 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	ahead, _ := src.(groupWanter)
 	runLen := min(uint64(maxRunLen(vecBytes, ahead != nil)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
-	sc := &scan{m: m, src: src, ahead: ahead, begin: begin, end: end, first: first, count: count, runLen: runLen}
+	sc := &scan{m: m, src: src, ahead: ahead, inPlace: ahead != nil, begin: begin, end: end, first: first, count: count, runLen: runLen}
+	if s, ok := src.(sharedVectors); ok {
+		// The vectors themselves, never modified: evaluated in place, not copied.
+		sc.src, sc.inPlace = sharedSource{s}, true
+	}
 	if s, ok := src.(sectionsScanner); ok {
 		s.ScanSections(first, count)
 	}
@@ -107,11 +114,26 @@ type groupWanter interface {
 	wantGroup(g int, section uint64, alive []bool)
 }
 
+// sharedVectors is a Source that can hand out its own vectors, which nobody
+// modifies, in place of copies: a *scheduler.Scheduler (SharedBitsets). Scan
+// evaluates them in place.
+type sharedVectors interface {
+	SharedBitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error
+}
+
+// sharedSource reads a sharedVectors' own vectors as a Source.
+type sharedSource struct{ s sharedVectors }
+
+func (r sharedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return r.s.SharedBitsets(ctx, bit, first, dst)
+}
+
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
 type scan struct {
 	m          *Matcher
-	src        Source
+	src        Source      // what the workers read: sharedSource over a sharedVectors
 	ahead      groupWanter // src, if it wants to know
+	inPlace    bool        // src's vectors are never modified: evaluate them in place
 	begin, end uint64
 	first      uint64
 	count      uint64
@@ -335,7 +357,7 @@ type scanWorker struct {
 	run      [][]byte
 	alive    []bool
 	req      [][]byte    // the dst handed to Bitsets
-	refs     [3][][]byte // over a feed: its vectors themselves, in place of bits
+	refs     [3][][]byte // over a feed or a scheduler (inPlace): their vectors themselves, in place of bits
 }
 
 // workers keeps scanWorkers between Scans: their buffers are the only memory a
@@ -414,8 +436,8 @@ func (w *scanWorker) evaluate(ctx context.Context, section uint64, n int) (bool,
 					continue
 				}
 				in[k] = w.bits[k]
-				if w.sc.ahead != nil {
-					in[k] = w.refs[k] // a feed's vectors stay as they are: no copy
+				if w.sc.inPlace {
+					in[k] = w.refs[k] // a feed's or a scheduler's vectors stay as they are: no copy
 				}
 				if err := w.fetch(ctx, m.bits[grp.bits[c[k]]], section, alive, in[k]); err != nil {
 					return false, err
@@ -511,8 +533,8 @@ func (w *scanWorker) read(ctx context.Context, bit uint, first uint64, dst [][]b
 	if err := scheduler.Read(ctx, w.sc.src, bit, first, req, w.vecBytes); err != nil {
 		return err
 	}
-	if w.sc.ahead != nil {
-		copy(dst, req) // dst is refs: the feed's vectors are never modified
+	if w.sc.inPlace {
+		copy(dst, req) // dst is refs: the vectors are never modified
 		return nil
 	}
 	for i, v := range req {

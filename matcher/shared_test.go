@@ -72,10 +72,31 @@ func TestSharedSchedulerSessionsAndScans(t *testing.T) {
 	wg.Wait()
 	close(quit)
 	st := sched.Stats()
-	sched.Close()
+	defer sched.Close()
 	// Every (bit, section) the filters use is read about once: at most 40 bits.
 	if n := reads.Load(); n != st.ReadSections || n > 40*sections {
 		t.Fatalf("%d vectors read (scheduler counted %d) for at most %d distinct", n, st.ReadSections, 40*sections)
+	}
+	plain := testSource{size: testSectionSize, failAt: ^uint64(0)}
+	// Scans evaluate the Scheduler's vectors in place, and sessions get them
+	// without a copy: none of them was written to.
+	for bit := uint(2); bit <= 40; bit++ { // randomGroups' bits
+		got := make([][]byte, sections)
+		want := make([][]byte, sections)
+		for i := range want {
+			want[i] = make([]byte, testSectionSize/8)
+		}
+		if err := sched.SharedBitsets(context.Background(), bit, 0, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := plain.Bitsets(context.Background(), bit, 0, want); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("bit %d, section %d: the Scheduler's vector was modified", bit, i)
+			}
+		}
 	}
 	t.Logf("%+v", st)
 }

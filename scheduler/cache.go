@@ -11,7 +11,7 @@ import "sync/atomic"
 // vector once, only ever churns the small FIFO and never flushes the hot set in
 // main, which an LRU would (see TestCacheScanResistant and BenchmarkCachePolicy).
 // Hits only bump a counter: no list is touched on the hot path, so hits are
-// served under the Scheduler's read lock.
+// served under the read lock of their bit's shard.
 
 // key names one vector: a bloom bit in a section.
 type key struct {
@@ -57,22 +57,26 @@ func (q *fifo[T]) pop() T {
 	return v
 }
 
-// cache is the byte-budgeted S3-FIFO cache. The Scheduler holds its write lock
-// around every call but get (sections.get), which needs only its read lock:
-// get touches nothing but an entry's atomic counter. Cached data is never
-// written after insertion, so readers may copy it after the lock is released.
+// cache is the byte-budgeted S3-FIFO cache. The Scheduler holds its cacheMu
+// around every call but get (sections.get), which needs only the read lock of
+// the bit's shard: get touches nothing but an entry's atomic counter. The
+// vectors are kept in the shards' maps, by bit, then section (a request is one
+// bit); the cache writes a shard's map under that shard's write lock, and
+// reads the maps under cacheMu alone (every writer holds it). Cached data is
+// never written after insertion, so readers may use it after the lock is
+// released.
 type cache struct {
 	budget     int64
 	smallLimit int64
-	bits       map[uint]map[uint64]*entry // by bit, then section: a request is one bit
-	count      int                        // entries cached
+	shards     *[shardCount]shard
+	count      int // entries cached
 	small      fifo[*entry]
 	main       fifo[*entry]
 	smallBytes int64
 	mainBytes  int64
-	ghost      fifo[key]
-	ghosts     map[key]int // key -> how many times it is queued in ghost
-	ghostLimit int         // ghost keys remembered, about main's entry count
+	ghost      fifo[uint64]
+	ghosts     map[uint64]int32 // key.ghost() -> how many times it is queued in ghost
+	ghostLimit int              // ghost keys remembered, about main's entry count
 	evictions  int64
 	spare      []*entry // evicted entries for add to reuse: a full cache evicts one per add
 }
@@ -80,12 +84,16 @@ type cache struct {
 // maxSpare bounds the entries kept for reuse.
 const maxSpare = 64
 
-func newCache(budget int64, vectorBytes int) *cache {
+// newCache returns a cache keeping its vectors in shards (its own, if nil).
+func newCache(budget int64, vectorBytes int, shards *[shardCount]shard) *cache {
+	if shards == nil {
+		shards = new([shardCount]shard)
+	}
 	return &cache{
 		budget:     budget,
 		smallLimit: max(budget/10, 1),
-		bits:       make(map[uint]map[uint64]*entry),
-		ghosts:     make(map[key]int),
+		shards:     shards,
+		ghosts:     make(map[uint64]int32),
 		ghostLimit: int(max(budget/(int64(vectorBytes)+entryOverhead), 1)),
 	}
 }
@@ -95,32 +103,117 @@ func (c *cache) get(k key) ([]byte, bool) {
 	return c.bit(k.bit).get(k.section)
 }
 
-// sections is the cache of one bit, by section.
-type sections map[uint64]*entry
+// sections is the cache of one bit, in pages of pageSections consecutive
+// sections: a request asks for a run of sections, which mostly lie in one
+// page, one map lookup for all of them.
+type sections map[uint64]*page
+
+const pageSections = 64
+
+// page holds the entries of sections page*pageSections onwards.
+type page struct {
+	entries [pageSections]*entry
+	n       int // entries held
+}
 
 // bit returns the cache of bit (nil, which reads as empty, if it has none).
-func (c *cache) bit(bit uint) sections { return c.bits[bit] }
+func (c *cache) bit(bit uint) sections { return c.shards[bit%shardCount].cached[bit] }
+
+// entry returns the entry of section, or nil.
+func (m sections) entry(section uint64) *entry {
+	p := m[section/pageSections]
+	if p == nil {
+		return nil
+	}
+	return p.entries[section%pageSections]
+}
 
 // get returns the cached vector of section, counting the hit for eviction.
 func (m sections) get(section uint64) ([]byte, bool) {
-	e, ok := m[section]
-	if !ok {
+	e := m.entry(section)
+	if e == nil {
 		return nil, false
 	}
+	return e.hit(), true
+}
+
+// hit counts a hit of e for eviction and returns its vector.
+func (e *entry) hit() []byte {
 	for f := e.freq.Load(); f < maxFreq && !e.freq.CompareAndSwap(f, f+1); f = e.freq.Load() {
 	}
-	return e.data, true
+	return e.data
+}
+
+// prefix delivers (put) the vectors of the cached sections from first on into
+// dst, in order, counting each hit, up to the first section not cached; it
+// returns how many it delivered. One map lookup per page.
+func (m sections) prefix(first uint64, dst [][]byte, shared bool) int {
+	var p *page
+	index := ^uint64(0)
+	for i := range dst {
+		section := first + uint64(i)
+		if section/pageSections != index {
+			index = section / pageSections
+			if p = m[index]; p == nil {
+				return i
+			}
+		}
+		e := p.entries[section%pageSections]
+		if e == nil {
+			return i
+		}
+		put(dst, i, e.hit(), shared)
+	}
+	return len(dst)
+}
+
+// len returns how many sections hold a vector.
+func (m sections) len() int {
+	n := 0
+	for _, p := range m {
+		n += p.n
+	}
+	return n
+}
+
+// set caches e as the entry of section, which holds none.
+func (m sections) set(section uint64, e *entry) {
+	p := m[section/pageSections]
+	if p == nil {
+		p = new(page)
+		m[section/pageSections] = p
+	}
+	p.entries[section%pageSections] = e
+	p.n++
+}
+
+// del forgets the entry of section, which holds one.
+func (m sections) del(section uint64) {
+	p := m[section/pageSections]
+	p.entries[section%pageSections] = nil
+	if p.n--; p.n == 0 {
+		delete(m, section/pageSections)
+	}
 }
 
 // lookup returns the entry of k, or nil.
-func (c *cache) lookup(k key) *entry { return c.bits[k.bit][k.section] }
+func (c *cache) lookup(k key) *entry { return c.bit(k.bit).entry(k.section) }
 
-// remove forgets e.
+// remove forgets e, under its shard's write lock.
 func (c *cache) remove(e *entry) {
-	m := c.bits[e.key.bit]
-	delete(m, e.key.section)
+	sh := &c.shards[e.key.bit%shardCount]
+	sh.mu.Lock()
+	c.removeLocked(e)
+	sh.mu.Unlock()
+}
+
+// removeLocked is remove with e's shard's write lock held.
+func (c *cache) removeLocked(e *entry) {
+	sh := &c.shards[e.key.bit%shardCount]
+	m := sh.cached[e.key.bit]
+	m.del(e.key.section)
 	if len(m) == 0 {
-		delete(c.bits, e.key.bit)
+		delete(sh.cached, e.key.bit)
 	}
 	c.count--
 }
@@ -149,14 +242,20 @@ func (c *cache) add(k key, data []byte) {
 	}
 	e.key, e.data, e.small = k, data, false
 	e.freq.Store(0)
-	m := c.bits[k.bit]
+	sh := &c.shards[k.bit%shardCount]
+	sh.mu.Lock()
+	m := sh.cached[k.bit]
 	if m == nil {
+		if sh.cached == nil {
+			sh.cached = make(map[uint]sections)
+		}
 		m = make(sections)
-		c.bits[k.bit] = m
+		sh.cached[k.bit] = m
 	}
-	m[k.section] = e
+	m.set(k.section, e)
+	sh.mu.Unlock()
 	c.count++
-	if c.ghosts[k] > 0 {
+	if c.ghosts[k.ghost()] > 0 {
 		c.main.push(e)
 		c.mainBytes += e.bytes()
 		return
@@ -220,8 +319,9 @@ func (c *cache) evictMain() {
 }
 
 // recycle keeps an evicted entry, which no map or queue holds any more, for
-// add. Entries are touched only under the Scheduler's lock, so reuse is safe;
-// the data is not kept (a waiter may still be copying it).
+// add. Only cache hits touch an entry outside cacheMu, under its shard's read
+// lock, and the entry left its shard's map under that shard's write lock: so
+// reuse is safe. The data is not kept (a waiter may still be copying it).
 func (c *cache) recycle(e *entry) {
 	if len(c.spare) < maxSpare {
 		e.data = nil // add sets every field again
@@ -229,10 +329,17 @@ func (c *cache) recycle(e *entry) {
 	}
 }
 
+// ghost is k as the ghost FIFO remembers it, in one word (a map of words is
+// cheaper than one of keys). Keys whose sections differ by a multiple of 2^53
+// share a word: the ghost is only a hint of which vectors to admit to main, so
+// such a collision costs at most a misplaced entry.
+func (k key) ghost() uint64 { return k.section<<11 ^ uint64(k.bit) }
+
 // remember queues k in the ghost FIFO, forgetting the oldest ghost beyond the limit.
 func (c *cache) remember(k key) {
-	c.ghost.push(k)
-	c.ghosts[k]++
+	g := k.ghost()
+	c.ghost.push(g)
+	c.ghosts[g]++
 	for c.ghost.len() > c.ghostLimit {
 		old := c.ghost.pop()
 		if c.ghosts[old]--; c.ghosts[old] <= 0 {
@@ -242,8 +349,9 @@ func (c *cache) remember(k key) {
 }
 
 // forget drops every cached vector of a section from first on; it returns how
-// many it dropped. It walks the whole cache: it is for rare events (a rewrite
-// of stored sections after a deep reorg), not for the query path.
+// many it dropped. Call it with every shard's write lock held. It walks the
+// whole cache: it is for rare events (a rewrite of stored sections after a
+// deep reorg), not for the query path.
 func (c *cache) forget(first uint64) int {
 	keep := func(q *fifo[*entry], bytes *int64) int {
 		dropped := 0
@@ -251,7 +359,7 @@ func (c *cache) forget(first uint64) int {
 		for _, e := range q.items[q.head:] {
 			if e.key.section >= first {
 				*bytes -= e.bytes()
-				c.remove(e)
+				c.removeLocked(e)
 				dropped++
 				continue
 			}

@@ -120,7 +120,7 @@ func TestCacheScanResistant(t *testing.T) {
 		name string
 		c    policy
 		want float64
-	}{{"S3-FIFO", newCache(budget, vecBytes), 0.9}, {"LRU", newLRU(budget), 0}} {
+	}{{"S3-FIFO", newCache(budget, vecBytes, nil), 0.9}, {"LRU", newLRU(budget), 0}} {
 		for range 3 {
 			for k := range hot {
 				access(p.c, key{uint(k % 2048), uint64(k / 2048)})
@@ -151,7 +151,7 @@ func TestCacheScanResistant(t *testing.T) {
 func TestCacheBudget(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	budget := int64(300 * (vecBytes + entryOverhead))
-	c := newCache(budget, vecBytes)
+	c := newCache(budget, vecBytes, nil)
 	steps := 200_000
 	if testing.Short() {
 		steps = 50_000
@@ -194,7 +194,7 @@ func BenchmarkCachePolicy(b *testing.B) {
 		for _, p := range []struct {
 			name string
 			new  func() policy
-		}{{"s3fifo", func() policy { return newCache(budget, vecBytes) }}, {"lru", func() policy { return newLRU(budget) }}} {
+		}{{"s3fifo", func() policy { return newCache(budget, vecBytes, nil) }}, {"lru", func() policy { return newLRU(budget) }}} {
 			b.Run(fmt.Sprintf("policy=%s/vectors=%d", p.name, vectors), func(b *testing.B) {
 				var ratio float64
 				for range b.N {

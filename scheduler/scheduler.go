@@ -61,16 +61,39 @@ type Scheduler struct {
 	wg     sync.WaitGroup // read goroutines
 	jobs   chan readJob   // reads handed to idle read goroutines: room for maxIdle
 
-	mu       sync.RWMutex // the write lock for all but cache hits
-	closed   bool
-	idle     int // read goroutines waiting for a job (under mu)
-	maxIdle  int
-	epoch    uint64 // Invalidate calls so far: reads started before one are not cached
-	inflight map[key]*flight
-	cache    *cache
+	// Locks, taken in this order: cacheMu, then shards' mu (in index order when
+	// several are held at once), then runMu. A request takes only its bit's
+	// shard: the read lock for cache hits, the write lock to join or start
+	// reads. A read settles under cacheMu (caching what it read, with the
+	// shard locks of the entries it adds or evicts, one at a time) and then
+	// under its bit's shard lock (settling its flights).
+	shards  *[shardCount]shard
+	cacheMu sync.Mutex // the cache's queues and sizes; epoch
+	cache   *cache
+	epoch   uint64 // Invalidate calls so far (written under cacheMu and every shard's mu): reads started before one are not cached
+	closed  atomic.Bool
+	runMu   sync.Mutex // idle
+	idle    int        // read goroutines waiting for a job
+	maxIdle int
 
 	hits, misses, shared, readCalls, readSections, failures, invalidated atomic.Int64
 }
+
+// shardCount is how many shards split the Scheduler's state by bit: requests
+// for bits of different shards never wait for each other's locks.
+const shardCount = 64
+
+// shard is the state of the bits b with b%shardCount equal to its index: their
+// cached vectors and their reads in flight.
+type shard struct {
+	mu       sync.RWMutex
+	inflight map[key]*flight
+	cached   map[uint]sections // by bit: written by the cache under cacheMu and mu
+	_        [64]byte          // keep shards' locks on separate cache lines
+}
+
+// shard returns the shard of bit.
+func (s *Scheduler) shard(bit uint) *shard { return &s.shards[bit%shardCount] }
 
 // flight is one vector being read, by its group.
 type flight struct {
@@ -84,10 +107,10 @@ type readGroup struct {
 	done      chan struct{} // closed once every flight's data, or err, is set
 	err       error
 	cancel    context.CancelFunc
-	waiters   int    // callers waiting for any of its flights (under Scheduler.mu)
-	finished  bool   // its flights are settled
-	abandoned bool   // cancelled for want of waiters: no one may join it
-	epoch     uint64 // Scheduler.epoch when the read started
+	waiters   int         // callers waiting for any of its flights, until finished (under its shard's mu)
+	finished  atomic.Bool // its flights are settled (set under its shard's mu, before done is closed)
+	abandoned bool        // cancelled for want of waiters: no one may join it
+	epoch     uint64      // Scheduler.epoch when the read started
 }
 
 // New returns a Scheduler reading vectors of sections of sectionSize blocks
@@ -112,15 +135,19 @@ func New(src Source, sectionSize uint64, cfg Config) (*Scheduler, error) {
 		cfg.MaxHelpers = runtime.GOMAXPROCS(0)
 	}
 	vb := int(sectionSize / 8)
+	shards := new([shardCount]shard)
+	for i := range shards {
+		shards[i].inflight = make(map[key]*flight)
+	}
 	s := &Scheduler{
-		src:      src,
-		vb:       vb,
-		reads:    make(chan struct{}, cfg.MaxReads),
-		helpers:  make(chan struct{}, cfg.MaxHelpers),
-		inflight: make(map[key]*flight),
-		cache:    newCache(cfg.CacheBytes, vb),
-		jobs:     make(chan readJob, cfg.MaxReads),
-		maxIdle:  cfg.MaxReads,
+		src:     src,
+		vb:      vb,
+		reads:   make(chan struct{}, cfg.MaxReads),
+		helpers: make(chan struct{}, cfg.MaxHelpers),
+		shards:  shards,
+		cache:   newCache(cfg.CacheBytes, vb, shards),
+		jobs:    make(chan readJob, cfg.MaxReads),
+		maxIdle: cfg.MaxReads,
 	}
 	s.changing, _ = src.(ChangingSource)
 	s.base, s.cancel = context.WithCancel(context.Background())
@@ -136,11 +163,28 @@ func (s *Scheduler) Changing(section uint64) bool {
 // Close cancels the reads in flight, waits for their goroutines and makes
 // every later Bitsets fail with ErrClosed. It does not close the Source.
 func (s *Scheduler) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	// Under every shard's lock: a request that starts a read holds its
+	// shard's, so no read starts once Close has begun.
+	s.lockShards()
+	s.runMu.Lock()
+	s.closed.Store(true)
+	s.runMu.Unlock()
+	s.unlockShards()
 	s.cancel()
 	s.wg.Wait()
+}
+
+// lockShards takes every shard's write lock, in index order.
+func (s *Scheduler) lockShards() {
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
+}
+
+func (s *Scheduler) unlockShards() {
+	for i := range s.shards {
+		s.shards[i].mu.Unlock()
+	}
 }
 
 // Invalidate drops the cached vectors of every section from first on, and
@@ -150,12 +194,17 @@ func (s *Scheduler) Close() {
 // go-ethereum's ChainIndexer does so after a reorg deeper than its
 // confirmations, lowering its section count to the first rewritten section.
 func (s *Scheduler) Invalidate(first uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	s.lockShards()
+	defer s.unlockShards()
 	s.epoch++
-	for k := range s.inflight {
-		if k.section >= first {
-			delete(s.inflight, k) // new requests start a read of their own
+	for i := range s.shards {
+		inflight := s.shards[i].inflight
+		for k := range inflight {
+			if k.section >= first {
+				delete(inflight, k) // new requests start a read of their own
+			}
 		}
 	}
 	s.invalidated.Add(int64(s.cache.forget(first)))
@@ -190,6 +239,24 @@ func (s *Scheduler) ReleaseHelpers(n int) {
 // failed; a cancelled ctx returns its error at once. Sections past 2^64-1 are
 // an error.
 func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return s.bitsets(ctx, bit, first, dst, false)
+}
+
+// SharedBitsets is Bitsets without the copies: it sets dst[i] (whatever it
+// held) to the Scheduler's own vector of bit for section first+i. Those
+// vectors are shared with every other query of the node and must never be
+// written to; they stay valid for as long as the caller holds them (the
+// Scheduler never reuses a vector's memory, it only drops its reference). A
+// vector of a changing section is a fresh copy, the caller's alone. Scan over a
+// Scheduler evaluates these vectors in place, and ServeRetrievals over a
+// Scheduler hands them out as the task's bitsets (a Matcher never modifies a
+// delivered vector, nor does go-ethereum's).
+func (s *Scheduler) SharedBitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return s.bitsets(ctx, bit, first, dst, true)
+}
+
+// bitsets is Bitsets (shared unset) or SharedBitsets (shared set).
+func (s *Scheduler) bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -201,20 +268,30 @@ func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][
 		return fmt.Errorf("scheduler: %d sections from section %d go past section 2^64-1", len(dst), first)
 	}
 	for i, v := range dst {
-		if len(v) != s.vb {
+		if !shared && len(v) != s.vb {
 			return fmt.Errorf("%w: buffer for bit %d, section %d has %d bytes, want %d",
 				ErrVectorLength, bit, first+uint64(i), len(v), s.vb)
 		}
 	}
 	if s.changing != nil {
-		return s.bitsetsChanging(ctx, bit, first, dst)
+		return s.bitsetsChanging(ctx, bit, first, dst, shared)
 	}
-	return s.bitsetsStable(ctx, bit, first, dst)
+	return s.bitsetsStable(ctx, bit, first, dst, shared)
+}
+
+// put delivers data, a vector the Scheduler holds, as dst: a copy into dst[i],
+// or data itself when shared.
+func put(dst [][]byte, i int, data []byte, shared bool) {
+	if shared {
+		dst[i] = data
+		return
+	}
+	copy(dst[i], data)
 }
 
 // bitsetsChanging splits dst into runs of changing and stable sections: the
 // changing ones are read for this request alone.
-func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	for i := 0; i < len(dst); {
 		ch, err := changing(s.changing, first+uint64(i))
 		if err != nil {
@@ -232,9 +309,9 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 			j++
 		}
 		if ch {
-			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j])
+			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j], shared)
 		} else {
-			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j])
+			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j], shared)
 		}
 		if err != nil {
 			return err
@@ -245,8 +322,8 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 }
 
 // readDirect reads dst from the Source on the caller's goroutine, bypassing
-// cache and sharing, within the read bound.
-func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+// cache and sharing, within the read bound. When shared, dst gets new buffers.
+func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	if s.base.Err() != nil {
 		return ErrClosed
 	}
@@ -257,6 +334,12 @@ func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst 
 	s.readCalls.Add(1)
 	s.readSections.Add(int64(len(dst)))
 	s.misses.Add(int64(len(dst)))
+	if shared {
+		slab := make([]byte, len(dst)*s.vb)
+		for i := range dst {
+			dst[i], slab = slab[:s.vb:s.vb], slab[s.vb:]
+		}
+	}
 	req := append([][]byte(nil), dst...)
 	if err := Read(ctx, s.src, bit, first, req, s.vb); err != nil {
 		s.failures.Add(1)
@@ -280,54 +363,49 @@ func (s *Scheduler) releaseRead() { <-s.reads }
 // bitsetsStable serves sections that do not change: cached vectors at once,
 // the others from reads in flight or new ones, one per run of missing sections.
 // The leading cached vectors, usually all of them, take only the read lock.
-func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	n, err := s.cachedPrefix(bit, first, dst)
+func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+	n, err := s.cachedPrefix(bit, first, dst, shared)
 	if err != nil || n == len(dst) {
 		return err
 	}
-	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:])
+	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:], shared)
 }
 
-// cachedPrefix copies the cached vectors of dst's leading sections, under the
-// read lock, and returns how many it copied.
-func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+// cachedPrefix delivers the cached vectors of dst's leading sections (see put),
+// under the read lock, and returns how many it delivered.
+func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bool) (int, error) {
+	sh := s.shard(bit)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	cached := s.cache.bit(bit)
-	n := 0
-	for ; n < len(dst); n++ {
-		data, ok := cached.get(first + uint64(n))
-		if !ok {
-			break
-		}
-		copy(dst[n], data)
-	}
+	n := sh.cached[bit].prefix(first, dst, shared)
 	s.hits.Add(int64(n))
 	return n, nil
 }
 
 // bitsetsMissing is bitsetsStable from the first section not found cached,
-// under the write lock: it joins reads in flight or starts new ones.
-func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+// under the write lock of bit's shard: it joins reads in flight or starts new
+// ones.
+func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
 	var (
 		waits    []*flight // per section of dst, nil when served from the cache
 		groupBuf [4]*readGroup
 		groups   = groupBuf[:0] // the read groups waited for: rarely more than a few
 		hits     int
 	)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	sh := s.shard(bit)
+	sh.mu.Lock()
+	if s.closed.Load() {
+		sh.mu.Unlock()
 		return ErrClosed
 	}
-	cached := s.cache.bit(bit)
+	cached := sh.cached[bit]
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
 		if data, ok := cached.get(k.section); ok {
-			copy(dst[i], data) // cached data is never written: copying under the lock is just simplest
+			put(dst, i, data, shared) // cached data is never written: copying under the lock is just simplest
 			hits++
 			i++
 			continue
@@ -335,7 +413,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		if waits == nil {
 			waits = make([]*flight, len(dst))
 		}
-		if f := s.inflight[k]; f != nil && !f.group.abandoned {
+		if f := sh.inflight[k]; f != nil && !f.group.abandoned {
 			waits[i] = f
 			s.shared.Add(1)
 			groups = joinGroup(groups, f.group)
@@ -346,19 +424,19 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		j := i + 1
 		for j < len(dst) {
 			k := key{bit, first + uint64(j)}
-			if _, ok := cached[k.section]; ok {
+			if cached.entry(k.section) != nil {
 				break
 			}
-			if f := s.inflight[k]; f != nil && !f.group.abandoned {
+			if f := sh.inflight[k]; f != nil && !f.group.abandoned {
 				break
 			}
 			j++
 		}
-		g := s.startRead(bit, first+uint64(i), waits[i:j])
+		g := s.startRead(sh, bit, first+uint64(i), waits[i:j])
 		groups = joinGroup(groups, g)
 		i = j
 	}
-	s.mu.Unlock()
+	sh.mu.Unlock()
 	s.hits.Add(int64(hits))
 	s.misses.Add(int64(len(dst) - hits))
 	if waits == nil {
@@ -371,11 +449,11 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 		select {
 		case <-f.group.done:
 		case <-ctx.Done():
-			s.leave(groups)
+			s.leave(sh, groups)
 			return ctx.Err()
 		}
 		if err := f.group.err; err != nil {
-			s.leave(groups)
+			s.leave(sh, groups)
 			switch {
 			case ctx.Err() != nil:
 				return ctx.Err()
@@ -384,9 +462,9 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 			}
 			return err
 		}
-		copy(dst[i], f.data)
+		put(dst, i, f.data, shared)
 	}
-	s.leave(groups)
+	s.leave(sh, groups)
 	return nil
 }
 
@@ -402,13 +480,25 @@ func joinGroup(groups []*readGroup, g *readGroup) []*readGroup {
 }
 
 // leave uncounts the caller from groups; a group left without waiters before
-// it finished is cancelled. A finished group's waiters just go.
-func (s *Scheduler) leave(groups []*readGroup) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// it finished is cancelled. A finished group's waiters just go, without the
+// lock: its waiter count no longer matters. That is the usual case, a caller
+// that waited for all its groups.
+func (s *Scheduler) leave(sh *shard, groups []*readGroup) {
+	reading := false
 	for _, g := range groups {
+		reading = reading || !g.finished.Load()
+	}
+	if !reading {
+		return
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for _, g := range groups {
+		if g.finished.Load() {
+			continue
+		}
 		g.waiters--
-		if g.waiters == 0 && !g.finished {
+		if g.waiters == 0 {
 			g.abandoned = true
 			g.cancel()
 		}
@@ -416,16 +506,16 @@ func (s *Scheduler) leave(groups []*readGroup) {
 }
 
 // startRead starts the read of len(waits) sections of bit from first,
-// setting waits to the new flights, registered as in flight. Call with s.mu
-// held.
-func (s *Scheduler) startRead(bit uint, first uint64, waits []*flight) *readGroup {
+// setting waits to the new flights, registered as in flight. Call with sh.mu,
+// bit's shard's write lock, held and s not closed.
+func (s *Scheduler) startRead(sh *shard, bit uint, first uint64, waits []*flight) *readGroup {
 	ctx, cancel := context.WithCancel(s.base)
 	g := &readGroup{flights: make([]flight, len(waits)), done: make(chan struct{}), cancel: cancel, epoch: s.epoch}
 	for i := range waits {
 		f := &g.flights[i]
 		f.group = g
 		waits[i] = f
-		s.inflight[key{bit, first + uint64(i)}] = f
+		sh.inflight[key{bit, first + uint64(i)}] = f
 	}
 	s.run(readJob{ctx, g, bit, first})
 	return g
@@ -439,11 +529,14 @@ type readJob struct {
 	first uint64
 }
 
-// run hands j to an idle read goroutine, or starts one. Call with s.mu held
-// and s not closed. Read goroutines outlive their read, up to maxIdle of them:
-// a Source's read (Pebble's, say) runs deep, and a new goroutine would grow
-// its stack anew for every read.
+// run hands j to an idle read goroutine, or starts one. Call with a shard's
+// write lock held and s not closed (Close sets closed under every shard's
+// lock). Read goroutines outlive their read, up to maxIdle of them: a Source's
+// read (Pebble's, say) runs deep, and a new goroutine would grow its stack
+// anew for every read.
 func (s *Scheduler) run(j readJob) {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
 	if s.idle > 0 {
 		s.idle--
 		s.jobs <- j // never blocks: see read
@@ -498,29 +591,39 @@ func (s *Scheduler) read(ctx context.Context, g *readGroup, bit uint, first uint
 	}
 	if err != nil {
 		s.failures.Add(1)
+	} else {
+		// Cached before the flights leave inflight: a request in between finds
+		// each vector cached or in flight.
+		s.cacheMu.Lock()
+		if !s.closed.Load() && g.epoch == s.epoch {
+			for i, data := range bufs {
+				s.cache.add(key{bit, first + uint64(i)}, data)
+			}
+		}
+		s.cacheMu.Unlock()
 	}
-	s.mu.Lock()
-	g.finished = true
+	sh := s.shard(bit)
+	sh.mu.Lock()
 	g.err = err
 	for i := range g.flights {
 		f := &g.flights[i]
 		k := key{bit, first + uint64(i)}
-		if s.inflight[k] == f {
-			delete(s.inflight, k)
+		if sh.inflight[k] == f {
+			delete(sh.inflight, k)
 		}
 		if err == nil {
 			f.data = bufs[i]
-			if !s.closed && g.epoch == s.epoch {
-				s.cache.add(k, f.data)
-			}
 		}
 	}
+	g.finished.Store(true)
+	sh.mu.Unlock()
 	// Jobs handed to idle goroutines but not yet taken count too: idle plus
 	// queued never exceeds maxIdle, the channel's room, so run never blocks.
-	if idle = !s.closed && s.idle+len(s.jobs) < s.maxIdle; idle {
+	s.runMu.Lock()
+	if idle = !s.closed.Load() && s.idle+len(s.jobs) < s.maxIdle; idle {
 		s.idle++
 	}
-	s.mu.Unlock()
+	s.runMu.Unlock()
 	close(g.done)
 	return idle
 }

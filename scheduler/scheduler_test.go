@@ -257,7 +257,7 @@ func TestSchedulerHostileSources(t *testing.T) {
 			if src.calls.Load() == before {
 				t.Fatal("a failure was cached")
 			}
-			if n := len(s.cache.bit(13)); n != 0 {
+			if n := s.cache.bit(13).len(); n != 0 {
 				t.Fatalf("%d vectors of the failing bit cached", n)
 			}
 		})
@@ -391,8 +391,8 @@ func TestSchedulerChangingNotCached(t *testing.T) {
 	if n := src.sections.Load(); n != 4+3*4 {
 		t.Fatalf("%d sections read, want 16", n)
 	}
-	for section := range s.cache.bit(4) {
-		if section >= 10 {
+	for section := uint64(10); section < 14; section++ {
+		if s.cache.bit(4).entry(section) != nil {
 			t.Fatalf("changing section %d cached", section)
 		}
 	}
@@ -483,8 +483,8 @@ func TestSchedulerReadGoroutines(t *testing.T) {
 	noLeaks(t)
 	const maxReads = 3
 	idle := func(s *Scheduler) int {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+		s.runMu.Lock()
+		defer s.runMu.Unlock()
 		return s.idle
 	}
 	// readers counts the read goroutines of every Scheduler alive.

@@ -41,7 +41,10 @@ import (
 // for its later sessions, so no server can tell when one is free again. Each
 // task's vectors share one allocation; a vector the Source replaced with its
 // own slice is copied into it. Only each goroutine's scratch (sort order, run
-// headers) is reused.
+// headers) is reused. Over a *Scheduler, the task's vectors are the
+// Scheduler's own (SharedBitsets), shared with the node's other queries, with
+// no copy: whoever receives the task must not write to them (neither our
+// Matcher nor go-ethereum's ever modifies a delivered vector).
 func ServeRetrievals(requests chan chan *Retrieval, quit <-chan struct{}, threads int, sectionSize uint64, src Source) {
 	for range max(threads, 1) {
 		srv := &server{sectionSize: sectionSize, src: src}
@@ -111,16 +114,25 @@ func (srv *server) answer(task *Retrieval) {
 	}
 	sections := task.Sections
 	order := srv.sortedOrder(sections)
-
-	// One slab for the distinct sections' vectors.
-	distinct := 1
-	for k := 1; k < n; k++ {
-		if sections[order[k]] != sections[order[k-1]] {
-			distinct++
-		}
-	}
 	vb := int(srv.sectionSize / 8)
-	slab := make([]byte, distinct*vb)
+
+	// Over a Scheduler the task gets the Scheduler's own vectors
+	// (SharedBitsets), with no copy; otherwise one slab for the distinct
+	// sections' vectors.
+	var src Source = srv.src
+	var slab []byte
+	sched, shared := srv.src.(*Scheduler)
+	if shared {
+		src = sharedSource{sched}
+	} else {
+		distinct := 1
+		for k := 1; k < n; k++ {
+			if sections[order[k]] != sections[order[k-1]] {
+				distinct++
+			}
+		}
+		slab = make([]byte, distinct*vb)
+	}
 
 	// Walk the sorted sections in runs of consecutive ones: order[k:end] covers
 	// sections first..first+len(bufs)-1, duplicates included.
@@ -137,22 +149,30 @@ func (srv *server) answer(task *Retrieval) {
 				}
 				break
 			}
-			bufs = append(bufs, slab[:vb:vb])
-			slab = slab[vb:]
+			if shared {
+				bufs = append(bufs, nil) // SharedBitsets sets it
+			} else {
+				bufs = append(bufs, slab[:vb:vb])
+				slab = slab[vb:]
+			}
 			end++
 		}
 		srv.bufs = bufs
 		dst := append(srv.dst[:0], bufs...)
 		srv.dst = dst
-		err := Read(ctx, srv.src, task.Bit, first, dst, vb)
+		err := Read(ctx, src, task.Bit, first, dst, vb)
 		if err == nil {
-			copyReplaced(bufs, dst)
+			if shared {
+				copy(bufs, dst)
+			} else {
+				copyReplaced(bufs, dst)
+			}
 			for _, i := range order[k:end] {
 				task.Bitsets[i] = bufs[sections[i]-first]
 			}
 		}
 		clear(dst)  // keep no reference to the Source's memory
-		clear(bufs) // nor to the slab the task now holds
+		clear(bufs) // nor to the slab or the vectors the task now holds
 		if err != nil {
 			if task.Error == nil {
 				task.Error = err
@@ -166,6 +186,13 @@ func (srv *server) answer(task *Retrieval) {
 		}
 		k = end
 	}
+}
+
+// sharedSource reads a Scheduler's own vectors (SharedBitsets) as a Source.
+type sharedSource struct{ s *Scheduler }
+
+func (r sharedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return r.s.SharedBitsets(ctx, bit, first, dst)
 }
 
 // markChanging marks the task's sections that cs reports as changing. A panic

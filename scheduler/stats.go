@@ -17,12 +17,12 @@ type Stats struct {
 	Budget       int64 // the cache's budget (Config.CacheBytes)
 }
 
-// Stats returns the counters now. It takes only the read lock, so a node's
-// metrics poll does not stall its queries.
+// Stats returns the counters now. It takes only the cache's lock, which no
+// cache hit takes, so a node's metrics poll does not stall its queries.
 func (s *Scheduler) Stats() Stats {
-	s.mu.RLock()
+	s.cacheMu.Lock()
 	bytes, entries, evictions := s.cache.bytes(), int64(s.cache.count), s.cache.evictions
-	s.mu.RUnlock()
+	s.cacheMu.Unlock()
 	return Stats{
 		Hits:         s.hits.Load(),
 		Misses:       s.misses.Load(),
