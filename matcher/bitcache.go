@@ -22,8 +22,6 @@ type page struct {
 	data      [pageSize][]byte
 }
 
-func newBitCache() *bitCache { return &bitCache{} }
-
 // page returns the page of section, creating it if create is set; otherwise it
 // may return nil. Call with s.mu held.
 func (s *bitCache) page(section uint64, create bool) *page { return s.pages.get(section, create) }

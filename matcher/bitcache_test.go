@@ -41,7 +41,7 @@ func TestBitCacheClientsFetchers(t *testing.T) {
 }
 
 func testBitCache(t *testing.T, clients, fetchers, requests int) {
-	s := newBitCache()
+	s := new(bitCache)
 	fetch := make(chan uint64, 16)
 	var stored atomic.Int64
 	var fetchWG sync.WaitGroup
@@ -97,7 +97,7 @@ func testBitCache(t *testing.T, clients, fetchers, requests int) {
 }
 
 func TestBitCacheRequestDeliverReset(t *testing.T) {
-	s := newBitCache()
+	s := new(bitCache)
 	var cached [2][]byte
 	s.requestAll([]uint64{1, 2}, cached[:])
 	if cached[0] != nil || cached[1] != nil {

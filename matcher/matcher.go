@@ -23,6 +23,8 @@
 package matcher
 
 import (
+	"hash"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
@@ -37,9 +39,9 @@ type Matcher struct {
 	groups      []group // AND of groups, in filter order
 	bits        []uint  // distinct bloom bits of all groups
 	bitIndex    map[uint]int
-	caches      []*bitCache // per entry of bits: the cache of delivered vectors
-	maxGroup    int         // most distinct bits in one group
-	position    []int32     // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
+	caches      []bitCache // per entry of bits: the cache of delivered vectors
+	maxGroup    int        // most distinct bits in one group
+	position    []int32    // [g*len(bits)+bit]: position of bit in groups[g].bits, or -1
 
 	running atomic.Bool
 }
@@ -53,16 +55,36 @@ type group struct {
 // bloomBits returns the three bloom bits (0..2047) of a clause: for k = 0..2, the
 // big-endian 16-bit word k of its Keccak-256 hash, modulo 2048.
 func bloomBits(clause []byte) [3]uint {
-	h := sha3.NewLegacyKeccak256()
-	h.Write(clause)
-	var sum [32]byte
-	h.Sum(sum[:0])
+	k := keccaks.Get().(*keccak)
+	k.h.Reset()
+	k.h.Write(clause)
+	k.h.Read(k.sum[:]) // Sum would copy the state first
 	var out [3]uint
-	for k := range out {
-		out[k] = (uint(sum[2*k])<<8 | uint(sum[2*k+1])) % rotate.BloomBitLength
+	for i := range out {
+		out[i] = (uint(k.sum[2*i])<<8 | uint(k.sum[2*i+1])) % rotate.BloomBitLength
 	}
+	keccaks.Put(k)
 	return out
 }
+
+// keccak is a Keccak-256 hasher with room for its sum. A node compiles a
+// Matcher per query: pooled, hashing its clauses allocates nothing. Read
+// finalizes without Sum's copy of the state; go-ethereum's crypto.KeccakState
+// relies on the same method.
+type keccak struct {
+	h interface {
+		hash.Hash
+		Read([]byte) (int, error)
+	}
+	sum [32]byte
+}
+
+var keccaks = sync.Pool{New: func() any {
+	return &keccak{h: sha3.NewLegacyKeccak256().(interface {
+		hash.Hash
+		Read([]byte) (int, error)
+	})}
+}}
 
 // NewMatcher compiles filters for sections of sectionSize blocks. Groups that are
 // nil or empty, or that hold a nil clause, match everything and are dropped (an
@@ -88,10 +110,21 @@ func NewMatcher(sectionSize uint64, filters [][][]byte) *Matcher {
 // newMatcher builds a Matcher for groups given as the bloom bits of their
 // clauses.
 func newMatcher(sectionSize uint64, groups [][][3]uint) *Matcher {
-	m := &Matcher{sectionSize: sectionSize, bitIndex: make(map[uint]int)}
+	most := 0 // distinct bits at most
 	for _, clauses := range groups {
-		var g group
-		pos := make(map[int]int) // matcher bit index -> position in g.bits
+		most += 3 * len(clauses)
+	}
+	most = min(most, rotate.BloomBitLength)
+	m := &Matcher{
+		sectionSize: sectionSize,
+		groups:      make([]group, 0, len(groups)),
+		bits:        make([]uint, 0, most),
+		bitIndex:    make(map[uint]int, most),
+	}
+	pos := make([]int, 0, most) // per matcher bit index: 1 + its position in the group's bits, or 0
+	for _, clauses := range groups {
+		g := group{bits: make([]int, 0, 3*len(clauses)), clauses: make([][3]int, 0, len(clauses))}
+		clear(pos)
 		for _, bits := range clauses {
 			var c [3]int
 			for k, bit := range bits {
@@ -100,21 +133,20 @@ func newMatcher(sectionSize uint64, groups [][][3]uint) *Matcher {
 					idx = len(m.bits)
 					m.bitIndex[bit] = idx
 					m.bits = append(m.bits, bit)
-					m.caches = append(m.caches, newBitCache())
+					pos = append(pos, 0)
 				}
-				p, ok := pos[idx]
-				if !ok {
-					p = len(g.bits)
-					pos[idx] = p
+				if pos[idx] == 0 {
 					g.bits = append(g.bits, idx)
+					pos[idx] = len(g.bits)
 				}
-				c[k] = p
+				c[k] = pos[idx] - 1
 			}
 			g.clauses = append(g.clauses, c)
 		}
 		m.groups = append(m.groups, g)
 		m.maxGroup = max(m.maxGroup, len(g.bits))
 	}
+	m.caches = make([]bitCache, len(m.bits))
 	m.position = make([]int32, len(m.groups)*len(m.bits))
 	for g := range m.groups {
 		row := m.position[g*len(m.bits) : (g+1)*len(m.bits)]

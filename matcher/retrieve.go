@@ -105,7 +105,7 @@ func (s *MatcherSession) deliver(bit uint, sections []uint64, bitsets [][]byte, 
 			s.cond.Broadcast() // Close waits for this
 		}
 	}
-	sch := s.m.caches[idx]
+	sch := &s.m.caches[idx]
 	vecBytes := s.feed.vecBytes
 	whole := changing == nil && len(bitsets) >= len(sections) // the common case: cache all at once
 	for i := range sections {

@@ -74,8 +74,8 @@ func (m *Matcher) Start(ctx context.Context, begin, end uint64, results chan uin
 	}
 	s.cond.L = &s.mu
 	s.feed.init(s)
-	for _, sch := range m.caches {
-		sch.reset()
+	for i := range m.caches {
+		m.caches[i].reset()
 	}
 	s.mu.Lock()
 	s.feed.prefetchLocked(0)
