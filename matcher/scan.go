@@ -30,7 +30,7 @@ const (
 // *scheduler.Scheduler, only the helpers its node-wide bound grants); each
 // worker reads a bit's vectors for a run of sections with one Bitsets call (a
 // later group only for the sections still matching). Over a
-// *scheduler.Scheduler it reads the scheduler's own vectors (SharedBitsets)
+// *scheduler.Scheduler it reads the scheduler's own vectors (Shared)
 // and evaluates them in place, without copying them.
 // Scan returns nil when the range is done or emit returns false, ctx.Err() when
 // ctx is cancelled, and otherwise the first error of src (or breach of the Source
@@ -69,9 +69,9 @@ func (m *Matcher) Scan(ctx context.Context, begin, end uint64, src Source, emit 
 	runLen := min(uint64(maxRunLen(vecBytes, ahead != nil)), (count+procs-1)/procs)
 	runs := (count + runLen - 1) / runLen
 	sc := &scan{m: m, src: src, ahead: ahead, inPlace: ahead != nil, begin: begin, end: end, first: first, count: count, runLen: runLen}
-	if s, ok := src.(sharedVectors); ok {
+	if s, ok := src.(*scheduler.Scheduler); ok {
 		// The vectors themselves, never modified: evaluated in place, not copied.
-		sc.src, sc.inPlace = sharedSource{s}, true
+		sc.src, sc.inPlace = s.Shared(), true
 	}
 	if s, ok := src.(sectionsScanner); ok {
 		s.ScanSections(first, count)
@@ -114,24 +114,10 @@ type groupWanter interface {
 	wantGroup(g int, section uint64, alive []bool)
 }
 
-// sharedVectors is a Source that can hand out its own vectors, which nobody
-// modifies, in place of copies: a *scheduler.Scheduler (SharedBitsets). Scan
-// evaluates them in place.
-type sharedVectors interface {
-	SharedBitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error
-}
-
-// sharedSource reads a sharedVectors' own vectors as a Source.
-type sharedSource struct{ s sharedVectors }
-
-func (r sharedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	return r.s.SharedBitsets(ctx, bit, first, dst)
-}
-
 // scan is one Scan call: run r covers sections first+r*runLen onwards.
 type scan struct {
 	m          *Matcher
-	src        Source      // what the workers read: sharedSource over a sharedVectors
+	src        Source      // what the workers read: a Scheduler's Shared view over one
 	ahead      groupWanter // src, if it wants to know
 	inPlace    bool        // src's vectors are never modified: evaluate them in place
 	begin, end uint64

@@ -86,7 +86,7 @@ func TestSharedSchedulerSessionsAndScans(t *testing.T) {
 		for i := range want {
 			want[i] = make([]byte, testSectionSize/8)
 		}
-		if err := sched.SharedBitsets(context.Background(), bit, 0, got); err != nil {
+		if err := sched.Shared().Bitsets(context.Background(), bit, 0, got); err != nil {
 			t.Fatal(err)
 		}
 		if err := plain.Bitsets(context.Background(), bit, 0, want); err != nil {

@@ -144,10 +144,10 @@ func (e *entry) hit() []byte {
 	return e.data
 }
 
-// prefix delivers (put) the vectors of the cached sections from first on into
-// dst, in order, counting each hit, up to the first section not cached; it
-// returns how many it delivered. One map lookup per page.
-func (m sections) prefix(first uint64, dst [][]byte, shared bool) int {
+// prefix sets dst's entries to the vectors of the cached sections from first
+// on, in order, counting each hit, up to the first section not cached; it
+// returns how many it set. One map lookup per page.
+func (m sections) prefix(first uint64, dst [][]byte) int {
 	var p *page
 	index := ^uint64(0)
 	for i := range dst {
@@ -162,7 +162,7 @@ func (m sections) prefix(first uint64, dst [][]byte, shared bool) int {
 		if e == nil {
 			return i
 		}
-		put(dst, i, e.hit(), shared)
+		dst[i] = e.hit()
 	}
 	return len(dst)
 }

@@ -45,7 +45,7 @@ func BenchmarkSchedulerHits(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		a := asks[i%len(asks)]
-		if err := s.SharedBitsets(ctx, a[0], uint64(a[1]), refs); err != nil {
+		if err := s.Shared().Bitsets(ctx, a[0], uint64(a[1]), refs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -235,15 +235,33 @@ func (s *Scheduler) ReleaseHelpers(n int) {
 
 // Bitsets is Source: it fills dst[i] with the vector of bit for section
 // first+i, from the cache, a read in flight or a new read, copying each vector
-// into dst[i]. Errors are Read's, naming the bit and sections of the read that
-// failed; a cancelled ctx returns its error at once. Sections past 2^64-1 are
-// an error.
+// into dst[i] (Shared hands out the vectors themselves). Errors are Read's,
+// naming the bit and sections of the read that failed; a cancelled ctx returns
+// its error at once. Sections past 2^64-1 are an error.
 func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	return s.bitsets(ctx, bit, first, dst, false)
+	for i, v := range dst {
+		if len(v) != s.vb {
+			return fmt.Errorf("%w: buffer for bit %d, section %d has %d bytes, want %d",
+				ErrVectorLength, bit, first+uint64(i), len(v), s.vb)
+		}
+	}
+	var buf [16][]byte // a Scan's run, without an allocation
+	refs := buf[:0]
+	if len(dst) > len(buf) {
+		refs = make([][]byte, 0, len(dst))
+	}
+	refs = refs[:len(dst)]
+	if err := s.bitsets(ctx, bit, first, refs); err != nil {
+		return err
+	}
+	for i, v := range refs {
+		copy(dst[i], v) // outside every lock: cached vectors are never written
+	}
+	return nil
 }
 
-// SharedBitsets is Bitsets without the copies: it sets dst[i] (whatever it
-// held) to the Scheduler's own vector of bit for section first+i. Those
+// Shared returns a Source whose Bitsets sets dst[i] (whatever it held) to the
+// Scheduler's own vector of bit for section first+i, with no copy. Those
 // vectors are shared with every other query of the node and must never be
 // written to; they stay valid for as long as the caller holds them (the
 // Scheduler never reuses a vector's memory, it only drops its reference). A
@@ -251,12 +269,18 @@ func (s *Scheduler) Bitsets(ctx context.Context, bit uint, first uint64, dst [][
 // Scheduler evaluates these vectors in place, and ServeRetrievals over a
 // Scheduler hands them out as the task's bitsets (a Matcher never modifies a
 // delivered vector, nor does go-ethereum's).
-func (s *Scheduler) SharedBitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	return s.bitsets(ctx, bit, first, dst, true)
+func (s *Scheduler) Shared() Source { return sharedSource{s} }
+
+// sharedSource is the Source Shared returns.
+type sharedSource struct{ s *Scheduler }
+
+func (r sharedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	return r.s.bitsets(ctx, bit, first, dst)
 }
 
-// bitsets is Bitsets (shared unset) or SharedBitsets (shared set).
-func (s *Scheduler) bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+// bitsets sets dst[i] to the Scheduler's vector of bit for section first+i
+// (Shared's Bitsets).
+func (s *Scheduler) bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -267,31 +291,15 @@ func (s *Scheduler) bitsets(ctx context.Context, bit uint, first uint64, dst [][
 		// Sections past 2^64-1 would wrap to 0: their vectors cached as section 0's.
 		return fmt.Errorf("scheduler: %d sections from section %d go past section 2^64-1", len(dst), first)
 	}
-	for i, v := range dst {
-		if !shared && len(v) != s.vb {
-			return fmt.Errorf("%w: buffer for bit %d, section %d has %d bytes, want %d",
-				ErrVectorLength, bit, first+uint64(i), len(v), s.vb)
-		}
-	}
 	if s.changing != nil {
-		return s.bitsetsChanging(ctx, bit, first, dst, shared)
+		return s.bitsetsChanging(ctx, bit, first, dst)
 	}
-	return s.bitsetsStable(ctx, bit, first, dst, shared)
-}
-
-// put delivers data, a vector the Scheduler holds, as dst: a copy into dst[i],
-// or data itself when shared.
-func put(dst [][]byte, i int, data []byte, shared bool) {
-	if shared {
-		dst[i] = data
-		return
-	}
-	copy(dst[i], data)
+	return s.bitsetsStable(ctx, bit, first, dst)
 }
 
 // bitsetsChanging splits dst into runs of changing and stable sections: the
 // changing ones are read for this request alone.
-func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	for i := 0; i < len(dst); {
 		ch, err := changing(s.changing, first+uint64(i))
 		if err != nil {
@@ -309,9 +317,9 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 			j++
 		}
 		if ch {
-			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j], shared)
+			err = s.readDirect(ctx, bit, first+uint64(i), dst[i:j])
 		} else {
-			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j], shared)
+			err = s.bitsetsStable(ctx, bit, first+uint64(i), dst[i:j])
 		}
 		if err != nil {
 			return err
@@ -321,9 +329,9 @@ func (s *Scheduler) bitsetsChanging(ctx context.Context, bit uint, first uint64,
 	return nil
 }
 
-// readDirect reads dst from the Source on the caller's goroutine, bypassing
-// cache and sharing, within the read bound. When shared, dst gets new buffers.
-func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+// readDirect reads dst, new vectors, from the Source on the caller's goroutine,
+// bypassing cache and sharing, within the read bound.
+func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	if s.base.Err() != nil {
 		return ErrClosed
 	}
@@ -334,11 +342,9 @@ func (s *Scheduler) readDirect(ctx context.Context, bit uint, first uint64, dst 
 	s.readCalls.Add(1)
 	s.readSections.Add(int64(len(dst)))
 	s.misses.Add(int64(len(dst)))
-	if shared {
-		slab := make([]byte, len(dst)*s.vb)
-		for i := range dst {
-			dst[i], slab = slab[:s.vb:s.vb], slab[s.vb:]
-		}
+	slab := make([]byte, len(dst)*s.vb)
+	for i := range dst {
+		dst[i], slab = slab[:s.vb:s.vb], slab[s.vb:]
 	}
 	req := append([][]byte(nil), dst...)
 	if err := Read(ctx, s.src, bit, first, req, s.vb); err != nil {
@@ -363,24 +369,24 @@ func (s *Scheduler) releaseRead() { <-s.reads }
 // bitsetsStable serves sections that do not change: cached vectors at once,
 // the others from reads in flight or new ones, one per run of missing sections.
 // The leading cached vectors, usually all of them, take only the read lock.
-func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
-	n, err := s.cachedPrefix(bit, first, dst, shared)
+func (s *Scheduler) bitsetsStable(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
+	n, err := s.cachedPrefix(bit, first, dst)
 	if err != nil || n == len(dst) {
 		return err
 	}
-	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:], shared)
+	return s.bitsetsMissing(ctx, bit, first+uint64(n), dst[n:])
 }
 
-// cachedPrefix delivers the cached vectors of dst's leading sections (see put),
-// under the read lock, and returns how many it delivered.
-func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bool) (int, error) {
+// cachedPrefix sets dst's leading entries to their sections' cached vectors,
+// under the read lock, and returns how many it set.
+func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte) (int, error) {
 	sh := s.shard(bit)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	n := sh.cached[bit].prefix(first, dst, shared)
+	n := sh.cached[bit].prefix(first, dst)
 	s.hits.Add(int64(n))
 	return n, nil
 }
@@ -388,7 +394,7 @@ func (s *Scheduler) cachedPrefix(bit uint, first uint64, dst [][]byte, shared bo
 // bitsetsMissing is bitsetsStable from the first section not found cached,
 // under the write lock of bit's shard: it joins reads in flight or starts new
 // ones.
-func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte, shared bool) error {
+func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
 	var (
 		waits    []*flight // per section of dst, nil when served from the cache
 		groupBuf [4]*readGroup
@@ -405,7 +411,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 	for i := 0; i < len(dst); {
 		k := key{bit, first + uint64(i)}
 		if data, ok := cached.get(k.section); ok {
-			put(dst, i, data, shared) // cached data is never written: copying under the lock is just simplest
+			dst[i] = data
 			hits++
 			i++
 			continue
@@ -462,7 +468,7 @@ func (s *Scheduler) bitsetsMissing(ctx context.Context, bit uint, first uint64, 
 			}
 			return err
 		}
-		put(dst, i, f.data, shared)
+		dst[i] = f.data
 	}
 	s.leave(sh, groups)
 	return nil

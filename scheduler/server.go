@@ -42,7 +42,7 @@ import (
 // task's vectors share one allocation; a vector the Source replaced with its
 // own slice is copied into it. Only each goroutine's scratch (sort order, run
 // headers) is reused. Over a *Scheduler, the task's vectors are the
-// Scheduler's own (SharedBitsets), shared with the node's other queries, with
+// Scheduler's own (Shared), shared with the node's other queries, with
 // no copy: whoever receives the task must not write to them (neither our
 // Matcher nor go-ethereum's ever modifies a delivered vector).
 func ServeRetrievals(requests chan chan *Retrieval, quit <-chan struct{}, threads int, sectionSize uint64, src Source) {
@@ -116,14 +116,13 @@ func (srv *server) answer(task *Retrieval) {
 	order := srv.sortedOrder(sections)
 	vb := int(srv.sectionSize / 8)
 
-	// Over a Scheduler the task gets the Scheduler's own vectors
-	// (SharedBitsets), with no copy; otherwise one slab for the distinct
-	// sections' vectors.
+	// Over a Scheduler the task gets the Scheduler's own vectors (Shared),
+	// with no copy; otherwise one slab for the distinct sections' vectors.
 	var src Source = srv.src
 	var slab []byte
 	sched, shared := srv.src.(*Scheduler)
 	if shared {
-		src = sharedSource{sched}
+		src = sched.Shared()
 	} else {
 		distinct := 1
 		for k := 1; k < n; k++ {
@@ -150,7 +149,7 @@ func (srv *server) answer(task *Retrieval) {
 				break
 			}
 			if shared {
-				bufs = append(bufs, nil) // SharedBitsets sets it
+				bufs = append(bufs, nil) // the Scheduler sets it
 			} else {
 				bufs = append(bufs, slab[:vb:vb])
 				slab = slab[vb:]
@@ -186,13 +185,6 @@ func (srv *server) answer(task *Retrieval) {
 		}
 		k = end
 	}
-}
-
-// sharedSource reads a Scheduler's own vectors (SharedBitsets) as a Source.
-type sharedSource struct{ s *Scheduler }
-
-func (r sharedSource) Bitsets(ctx context.Context, bit uint, first uint64, dst [][]byte) error {
-	return r.s.SharedBitsets(ctx, bit, first, dst)
 }
 
 // markChanging marks the task's sections that cs reports as changing. A panic

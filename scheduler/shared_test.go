@@ -14,19 +14,19 @@ type reusingChanging struct {
 
 func (r reusingChanging) Changing(section uint64) bool { return section >= r.from }
 
-// SharedBitsets hands out the Scheduler's own vectors: the right ones, the
+// Shared hands out the Scheduler's own vectors: the right ones, the
 // cached ones themselves (the same memory on every call, no copy), and for a
 // changing section a copy of the caller's own, which the Source's reuse of its
 // slice does not change.
-func TestSchedulerSharedBitsets(t *testing.T) {
+func TestSchedulerShared(t *testing.T) {
 	noLeaks(t)
 	src := reusingChanging{&reusing{fakeSource: fakeSource{vb: testSize / 8}}, 10}
 	s := newTest(t, src, Config{})
 	ctx := context.Background()
 	get := func(first uint64, n int) [][]byte {
 		t.Helper()
-		dst := make([][]byte, n) // nil entries: SharedBitsets sets them
-		if err := s.SharedBitsets(ctx, 3, first, dst); err != nil {
+		dst := make([][]byte, n) // nil entries: Shared's Bitsets sets them
+		if err := s.Shared().Bitsets(ctx, 3, first, dst); err != nil {
 			t.Fatal(err)
 		}
 		for i, v := range dst {
