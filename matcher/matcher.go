@@ -68,22 +68,21 @@ func bloomBits(clause []byte) [3]uint {
 }
 
 // keccak is a Keccak-256 hasher with room for its sum. A node compiles a
-// Matcher per query: pooled, hashing its clauses allocates nothing. Read
-// finalizes without Sum's copy of the state; go-ethereum's crypto.KeccakState
-// relies on the same method.
+// Matcher per query: pooled, hashing its clauses allocates nothing.
 type keccak struct {
-	h interface {
-		hash.Hash
-		Read([]byte) (int, error)
-	}
+	h   keccakState
 	sum [32]byte
 }
 
+// keccakState is a Keccak-256 hasher that can finalize without copying its
+// state (go-ethereum's crypto.KeccakState).
+type keccakState interface {
+	hash.Hash
+	Read([]byte) (int, error)
+}
+
 var keccaks = sync.Pool{New: func() any {
-	return &keccak{h: sha3.NewLegacyKeccak256().(interface {
-		hash.Hash
-		Read([]byte) (int, error)
-	})}
+	return &keccak{h: sha3.NewLegacyKeccak256().(keccakState)}
 }}
 
 // NewMatcher compiles filters for sections of sectionSize blocks. Groups that are
